@@ -1,0 +1,233 @@
+//! Which origins may read responses: exact lists, patterns, any origin, or your own rule.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use http::request::Parts;
+use http::{HeaderName, HeaderValue};
+
+use crate::any::Any;
+
+/// A rule of your own that decides whether an origin may read responses: a tenant table, a
+/// database, a feature flag.
+///
+/// The layer calls it only for a well-formed, non-`null` origin of at most 512 visible ASCII
+/// bytes, so `origin.to_str()` never fails. The built-in lists and patterns are faster for
+/// static sets; use this when the set is not known in advance.
+///
+/// ```
+/// use http::{request::Parts, HeaderName, HeaderValue};
+/// use tower_cors::{AllowOrigin, CorsLayer, OriginPolicy};
+///
+/// struct Tenants(Vec<String>);
+///
+/// impl OriginPolicy for Tenants {
+///     fn is_allowed(&self, origin: &HeaderValue, _request: &Parts) -> bool {
+///         let origin = origin.to_str().unwrap_or_default();
+///         self.0.iter().any(|tenant| origin == format!("https://{tenant}.example.com"))
+///     }
+///
+///     fn vary(&self) -> Vec<HeaderName> {
+///         Vec::new()
+///     }
+/// }
+///
+/// let cors = CorsLayer::new().allow_origin(AllowOrigin::policy(Tenants(vec!["acme".into()])));
+/// cors.validate()?;
+/// # Ok::<(), tower_cors::ConfigError>(())
+/// ```
+pub trait OriginPolicy: Send + Sync + 'static {
+    /// Whether `origin` may read the response to `request`.
+    fn is_allowed(&self, origin: &HeaderValue, request: &Parts) -> bool;
+
+    /// Request headers besides `Origin` that [`is_allowed`](Self::is_allowed) reads, so that
+    /// caches keep the answers apart: they are added to every response's `Vary`.
+    fn vary(&self) -> Vec<HeaderName> {
+        Vec::new()
+    }
+}
+
+/// The future an async origin check returns, boxed once per CORS request on the async path only.
+pub(crate) type BoxedCheck = Pin<Box<dyn Future<Output = bool> + Send + 'static>>;
+
+pub(crate) type AsyncCheck = dyn Fn(HeaderValue, &Parts) -> BoxedCheck + Send + Sync;
+
+/// Which origins may read responses. Pass it to [`CorsLayer::allow_origin`](crate::CorsLayer::allow_origin).
+///
+/// ```
+/// use http::HeaderValue;
+/// use tower_cors::{AllowOrigin, Any, CorsLayer};
+///
+/// let listed = CorsLayer::new().allow_origin(AllowOrigin::list(["https://app.example.com", "https://*.example.org"]));
+/// let public = CorsLayer::new().allow_origin(Any);
+/// let decided = CorsLayer::new()
+///     .allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _| origin.as_bytes().ends_with(b".example.net")));
+/// # listed.validate()?; public.validate()?; decided.validate()?;
+/// # Ok::<(), tower_cors::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct AllowOrigin {
+    pub(crate) kind: OriginKind,
+    pub(crate) vary: Vec<HeaderName>,
+}
+
+#[derive(Clone)]
+pub(crate) enum OriginKind {
+    Unset,
+    Any,
+    List(Vec<Vec<u8>>),
+    Policy(Arc<dyn OriginPolicy>),
+    Async(Arc<AsyncCheck>),
+}
+
+impl AllowOrigin {
+    pub(crate) fn unset() -> Self {
+        Self { kind: OriginKind::Unset, vary: Vec::new() }
+    }
+
+    fn of(kind: OriginKind) -> Self {
+        Self { kind, vary: Vec::new() }
+    }
+
+    /// Any origin: responses carry `Access-Control-Allow-Origin: *`.
+    ///
+    /// Cannot be combined with credentials.
+    pub fn any() -> Self {
+        Self::of(OriginKind::Any)
+    }
+
+    /// Exact origins such as `https://app.example.com`, and patterns: a leftmost `*.` for one
+    /// or more whole labels (`https://*.example.com`) and `:*` for any port
+    /// (`http://localhost:*`).
+    ///
+    /// Each entry is validated by [`CorsLayer::validate`](crate::CorsLayer::validate): it must
+    /// be spelled exactly as browsers send it (lower case, no trailing `/`, no default port).
+    pub fn list<I>(origins: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        Self::of(OriginKind::List(origins.into_iter().map(|o| o.as_ref().to_vec()).collect()))
+    }
+
+    /// One exact origin (compatible with tower-http's `AllowOrigin::exact`).
+    pub fn exact(origin: HeaderValue) -> Self {
+        Self::list([origin])
+    }
+
+    /// Your own [`OriginPolicy`].
+    pub fn policy(policy: impl OriginPolicy) -> Self {
+        Self::of(OriginKind::Policy(Arc::new(policy)))
+    }
+
+    /// A closure deciding each origin (same signature as tower-http's `AllowOrigin::predicate`).
+    pub fn predicate<F>(f: F) -> Self
+    where
+        F: Fn(&HeaderValue, &Parts) -> bool + Send + Sync + 'static,
+    {
+        Self::policy(Predicate(f))
+    }
+
+    /// An async closure, for checks that must await (a database, a remote service).
+    ///
+    /// Its future is boxed, once per CORS request; the synchronous kinds never box.
+    ///
+    /// ```
+    /// use http::{request::Parts, HeaderValue};
+    /// use tower_cors::{AllowOrigin, CorsLayer};
+    ///
+    /// let cors = CorsLayer::new().allow_origin(AllowOrigin::async_predicate(|origin: HeaderValue, _: &Parts| async move {
+    ///     // look the origin up somewhere
+    ///     origin == "https://app.example.com"
+    /// }));
+    /// # cors.validate()?;
+    /// # Ok::<(), tower_cors::ConfigError>(())
+    /// ```
+    pub fn async_predicate<F, Fut>(f: F) -> Self
+    where
+        F: Fn(HeaderValue, &Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        Self::of(OriginKind::Async(Arc::new(move |origin, parts: &Parts| Box::pin(f(origin, parts)) as BoxedCheck)))
+    }
+
+    /// Request headers besides `Origin` that a custom rule reads; they are added to `Vary`.
+    #[must_use]
+    pub fn vary<I>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator<Item = HeaderName>,
+    {
+        self.vary.extend(headers);
+        self
+    }
+}
+
+struct Predicate<F>(F);
+
+impl<F> OriginPolicy for Predicate<F>
+where
+    F: Fn(&HeaderValue, &Parts) -> bool + Send + Sync + 'static,
+{
+    fn is_allowed(&self, origin: &HeaderValue, request: &Parts) -> bool {
+        (self.0)(origin, request)
+    }
+}
+
+impl fmt::Debug for AllowOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            OriginKind::Unset => f.write_str("AllowOrigin::Unset"),
+            OriginKind::Any => f.write_str("AllowOrigin::Any"),
+            OriginKind::List(list) => f
+                .debug_tuple("AllowOrigin::List")
+                .field(&list.iter().map(|o| String::from_utf8_lossy(o)).collect::<Vec<_>>())
+                .finish(),
+            OriginKind::Policy(_) => f.write_str("AllowOrigin::Policy(..)"),
+            OriginKind::Async(_) => f.write_str("AllowOrigin::AsyncPredicate(..)"),
+        }
+    }
+}
+
+impl From<Any> for AllowOrigin {
+    fn from(_: Any) -> Self {
+        Self::any()
+    }
+}
+
+impl From<HeaderValue> for AllowOrigin {
+    fn from(origin: HeaderValue) -> Self {
+        Self::exact(origin)
+    }
+}
+
+impl From<&'static str> for AllowOrigin {
+    fn from(origin: &'static str) -> Self {
+        Self::list([origin])
+    }
+}
+
+impl<const N: usize> From<[HeaderValue; N]> for AllowOrigin {
+    fn from(origins: [HeaderValue; N]) -> Self {
+        Self::list(origins)
+    }
+}
+
+impl<const N: usize> From<[&'static str; N]> for AllowOrigin {
+    fn from(origins: [&'static str; N]) -> Self {
+        Self::list(origins)
+    }
+}
+
+impl From<Vec<HeaderValue>> for AllowOrigin {
+    fn from(origins: Vec<HeaderValue>) -> Self {
+        Self::list(origins)
+    }
+}
+
+impl From<Vec<String>> for AllowOrigin {
+    fn from(origins: Vec<String>) -> Self {
+        Self::list(origins)
+    }
+}

@@ -1,0 +1,273 @@
+//! [`CorsLayer`]: the configuration builder and [`Layer`].
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use http::StatusCode;
+use tower_layer::Layer;
+
+use crate::allow_methods::AllowMethods;
+use crate::allow_origin::AllowOrigin;
+use crate::error::{ConfigError, ConfigProblem};
+use crate::header_list::{AllowHeaders, ExposeHeaders};
+use crate::policy::Policy;
+use crate::private_network::AllowPrivateNetwork;
+use crate::service::Cors;
+
+/// Builds [`Cors`] middleware from a CORS policy.
+///
+/// Every setter is infallible; problems are collected and reported together by
+/// [`validate`](Self::validate), or at the latest when the layer wraps a service.
+///
+/// ```
+/// use std::time::Duration;
+/// use http::{header::{AUTHORIZATION, CONTENT_TYPE}, HeaderName, Method};
+/// use tower_cors::CorsLayer;
+///
+/// let cors = CorsLayer::new()
+///     .allow_origins(["https://app.example.com", "https://*.example.org", "http://localhost:*"])
+///     .allow_methods([Method::GET, Method::PUT, Method::DELETE])
+///     .allow_headers([CONTENT_TYPE, AUTHORIZATION])
+///     .expose_headers([HeaderName::from_static("x-request-id")])
+///     .allow_credentials(true)
+///     .max_age(Duration::from_secs(3600));
+/// cors.validate()?;
+/// # Ok::<(), tower_cors::ConfigError>(())
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct CorsLayer {
+    pub(crate) origin: AllowOrigin,
+    pub(crate) allow_null: bool,
+    pub(crate) allow_insecure: bool,
+    pub(crate) methods: AllowMethods,
+    pub(crate) headers: AllowHeaders,
+    pub(crate) expose: ExposeHeaders,
+    pub(crate) credentials: bool,
+    pub(crate) max_age: Option<Duration>,
+    pub(crate) private_network: AllowPrivateNetwork,
+    pub(crate) preflight_status: StatusCode,
+    pub(crate) passthrough: bool,
+    pub(crate) block: bool,
+    /// Problems found while converting input (e.g. from a config file) before validation.
+    pub(crate) extra_problems: Vec<ConfigProblem>,
+    /// The compiled policy, shared by the clones that axum makes for each route.
+    compiled: Arc<OnceLock<Result<Arc<Policy>, ConfigError>>>,
+}
+
+impl Default for CorsLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CorsLayer {
+    /// A layer that allows nothing yet: set at least the origins.
+    pub fn new() -> Self {
+        Self {
+            origin: AllowOrigin::unset(),
+            allow_null: false,
+            allow_insecure: false,
+            methods: AllowMethods::default(),
+            headers: AllowHeaders::default(),
+            expose: ExposeHeaders::default(),
+            credentials: false,
+            max_age: None,
+            private_network: AllowPrivateNetwork::default(),
+            preflight_status: StatusCode::NO_CONTENT,
+            passthrough: false,
+            block: false,
+            extra_problems: Vec::new(),
+            compiled: Arc::default(),
+        }
+    }
+
+    /// Any origin, method and request header (but `Authorization`), every response header
+    /// exposed, no credentials: for public, read-only APIs.
+    pub fn permissive() -> Self {
+        Self::new().allow_any_origin().allow_any_method().allow_any_header().expose_any_header()
+    }
+
+    fn changed(mut self) -> Self {
+        self.compiled = Arc::default();
+        self
+    }
+
+    /// Which origins may read responses: a list, [`Any`](crate::Any), a predicate or your own
+    /// [`OriginPolicy`](crate::OriginPolicy). See [`AllowOrigin`].
+    pub fn allow_origin(mut self, origin: impl Into<AllowOrigin>) -> Self {
+        self.origin = origin.into();
+        self.changed()
+    }
+
+    /// Exact origins (`https://app.example.com`) and patterns (`https://*.example.com`,
+    /// `http://localhost:*`), spelled as browsers send them. Replaces earlier origin settings.
+    pub fn allow_origins<I>(self, origins: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        self.allow_origin(AllowOrigin::list(origins))
+    }
+
+    /// Any origin: `Access-Control-Allow-Origin: *`. Cannot be combined with credentials.
+    pub fn allow_any_origin(self) -> Self {
+        self.allow_origin(AllowOrigin::any())
+    }
+
+    /// Methods a preflight may ask for, besides the always-allowed `GET`, `HEAD` and `POST`.
+    pub fn allow_methods(mut self, methods: impl Into<AllowMethods>) -> Self {
+        self.methods = methods.into();
+        self.changed()
+    }
+
+    /// Any method a browser can send.
+    pub fn allow_any_method(self) -> Self {
+        self.allow_methods(AllowMethods::any())
+    }
+
+    /// Request headers a preflight may ask for. Passing a list replaces the earlier list;
+    /// passing [`Any`](crate::Any) turns on [`allow_any_header`](Self::allow_any_header) and
+    /// keeps the list (so that `Authorization` can still be listed).
+    pub fn allow_headers(mut self, headers: impl Into<AllowHeaders>) -> Self {
+        let headers = headers.into();
+        if headers.any {
+            self.headers.any = true;
+        } else {
+            self.headers.list = headers.list;
+        }
+        self.changed()
+    }
+
+    /// Any request header except `Authorization`, which must be listed with
+    /// [`allow_headers`](Self::allow_headers): the Fetch Standard's `*` never covers it.
+    ///
+    /// Without credentials preflights are answered `*`; with them, with the requested names.
+    pub fn allow_any_header(self) -> Self {
+        self.allow_headers(AllowHeaders::any())
+    }
+
+    /// Response headers scripts may read, beyond the safelisted ones. Merged with any
+    /// `Access-Control-Expose-Headers` the inner service sets itself.
+    pub fn expose_headers(mut self, headers: impl Into<ExposeHeaders>) -> Self {
+        let headers = headers.into();
+        if headers.any {
+            self.expose.any = true;
+        } else {
+            self.expose.list = headers.list;
+        }
+        self.changed()
+    }
+
+    /// Every response header: `*` without credentials; with them, the response's own names.
+    pub fn expose_any_header(self) -> Self {
+        self.expose_headers(ExposeHeaders::any())
+    }
+
+    /// Sends `Access-Control-Allow-Credentials: true`, so browsers include cookies and let
+    /// scripts read credentialed responses. Not allowed with any origin.
+    pub fn allow_credentials(mut self, allow: bool) -> Self {
+        self.credentials = allow;
+        self.changed()
+    }
+
+    /// How long browsers may cache a preflight's answer (`Access-Control-Max-Age`, whole
+    /// seconds). At most 86,400 s; Chromium caps at 7,200 s, and without it browsers cache a
+    /// preflight for 5 s.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self.changed()
+    }
+
+    /// Answers Private Network Access preflights. See [`AllowPrivateNetwork`].
+    pub fn allow_private_network(mut self, allow: impl Into<AllowPrivateNetwork>) -> Self {
+        self.private_network = allow.into();
+        self.changed()
+    }
+
+    /// The status of a successful preflight: 204 by default; 200 for old clients that need it.
+    pub fn preflight_status(mut self, status: StatusCode) -> Self {
+        self.preflight_status = status;
+        self.changed()
+    }
+
+    /// Hands preflights to the inner service instead of answering them, still adding the
+    /// grant headers: for applications with `OPTIONS` handlers of their own.
+    pub fn preflight_passthrough(mut self, passthrough: bool) -> Self {
+        self.passthrough = passthrough;
+        self.changed()
+    }
+
+    /// Answers actual requests from disallowed origins with 403 without calling the inner
+    /// service. Same-origin requests (which also carry `Origin`) are let through: those whose
+    /// `Sec-Fetch-Site` is `same-origin`, or whose `Origin` names the request's own host.
+    pub fn block_disallowed_origins(mut self, block: bool) -> Self {
+        self.block = block;
+        self.changed()
+    }
+
+    /// Grants `Origin: null`, which sandboxed iframes, `file:` pages and redirected requests
+    /// send, so **any page on the web can claim it**. Only for content that is public anyway.
+    pub fn dangerously_allow_null_origin(mut self, allow: bool) -> Self {
+        self.allow_null = allow;
+        self.changed()
+    }
+
+    /// Allows credentials for plain-`http` origins that are not loopback, which anyone on the
+    /// network path can impersonate.
+    pub fn dangerously_allow_insecure_origins_with_credentials(mut self, allow: bool) -> Self {
+        self.allow_insecure = allow;
+        self.changed()
+    }
+
+    /// Checks the whole configuration and reports every problem at once.
+    ///
+    /// The compiled policy is kept, so the layer does no more work when it wraps services.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] listing each problem with what to change.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.compile().map(|_| ())
+    }
+
+    pub(crate) fn compile(&self) -> Result<Arc<Policy>, ConfigError> {
+        self.compiled.get_or_init(|| Policy::compile(self).map(Arc::new)).clone()
+    }
+}
+
+impl<S> Layer<S> for CorsLayer {
+    type Service = Cors<S>;
+
+    /// Wraps `inner` in the CORS middleware.
+    ///
+    /// # Panics
+    ///
+    /// If the configuration is invalid, with every problem in the message. Call
+    /// [`CorsLayer::validate`] first to handle the error instead; nothing panics once the
+    /// layer is built, neither in `poll_ready` nor in `call`.
+    fn layer(&self, inner: S) -> Self::Service {
+        match self.compile() {
+            Ok(policy) => Cors::new(inner, policy),
+            #[allow(clippy::panic)]
+            Err(error) => panic!("{error}"),
+        }
+    }
+}
+
+impl fmt::Debug for CorsLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CorsLayer")
+            .field("origin", &self.origin)
+            .field("methods", &self.methods)
+            .field("headers", &self.headers)
+            .field("expose", &self.expose)
+            .field("credentials", &self.credentials)
+            .field("max_age", &self.max_age)
+            .field("preflight_status", &self.preflight_status)
+            .field("preflight_passthrough", &self.passthrough)
+            .field("block_disallowed_origins", &self.block)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,70 @@
+//! CORS middleware for tower, axum, tonic and hyper that follows the
+//! [Fetch Standard's CORS protocol](https://fetch.spec.whatwg.org/#http-cors-protocol) to the letter.
+//!
+//! ```
+//! use axum::{routing::get, Router};
+//! use http::{header::CONTENT_TYPE, Method};
+//! use tower_cors::CorsLayer;
+//!
+//! let cors = CorsLayer::new()
+//!     .allow_origins(["https://app.example.com", "https://*.example.org", "http://localhost:*"])
+//!     .allow_methods([Method::PUT, Method::DELETE])
+//!     .allow_headers([CONTENT_TYPE]);
+//! cors.validate()?; // every configuration problem at once, before the first request
+//!
+//! let app: Router = Router::new().route("/items", get(|| async { "[]" })).layer(cors);
+//! # let _ = app;
+//! # Ok::<(), tower_cors::ConfigError>(())
+//! ```
+//!
+//! # What the layer does with each request
+//!
+//! - **No `Origin`**: not a CORS request. The inner service answers; the layer adds only
+//!   `Vary: Origin`, so that shared caches keep CORS and non-CORS answers apart.
+//! - **Preflight** (`OPTIONS` with `Origin` and `Access-Control-Request-Method`): answered by
+//!   the layer, never by the inner service. Granted: 204 with `Access-Control-Allow-Origin`,
+//!   the requested method and headers echoed (never the whole policy), `Max-Age` and
+//!   credentials as configured. Refused: 403 with no grant header at all.
+//! - **Actual CORS request** (anything else with `Origin`, including an `OPTIONS` without
+//!   `Access-Control-Request-Method`): the inner service answers; an allowed origin gets the
+//!   grant headers, a refused one gets none (or a 403 with
+//!   [`block_disallowed_origins`](CorsLayer::block_disallowed_origins)).
+//!
+//! `Vary` is merged with the inner service's, never replaced or duplicated, and left alone when
+//! it is `*`. No CORS header ever appears twice in a response.
+//!
+//! # Configuration is checked before the first request
+//!
+//! Origins must be spelled as browsers send them; anything that could never match, and every
+//! combination the Fetch Standard makes meaningless or dangerous (credentials with any origin,
+//! `CONNECT`, `cookie`, `set-cookie`, a `max_age` above a day, ...) is a [`ConfigError`] that
+//! says what to change. [`CorsLayer::validate`] returns all of them at once; an invalid layer
+//! panics when it wraps a service, at startup, never while serving.
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod allow_methods;
+mod allow_origin;
+mod any;
+mod decision;
+mod error;
+pub mod future;
+mod header_list;
+mod layer;
+mod origin;
+mod origin_matcher;
+mod policy;
+mod private_network;
+mod request_headers;
+mod response;
+mod service;
+mod trace;
+
+pub use allow_methods::AllowMethods;
+pub use allow_origin::{AllowOrigin, OriginPolicy};
+pub use any::Any;
+pub use error::{ConfigError, ConfigProblem, InvalidOrigin};
+pub use header_list::{AllowHeaders, ExposeHeaders};
+pub use layer::CorsLayer;
+pub use private_network::AllowPrivateNetwork;
+pub use service::Cors;

@@ -1,0 +1,371 @@
+//! Strict parsing of configured origins and origin patterns.
+//!
+//! A configured origin must be spelled exactly as a browser serializes it
+//! (<https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin>),
+//! because matching compares the request's `Origin` bytes exactly. Anything that could never
+//! match is reported as an [`InvalidOrigin`] with the spelling to use instead.
+
+use std::fmt::Write as _;
+use std::net::Ipv6Addr;
+
+use crate::error::InvalidOrigin;
+
+/// Longest `Origin` value considered at all: a DNS name is at most 253 bytes, so anything longer
+/// than a scheme, that and a port is not an origin a browser sends.
+pub(crate) const MAX_ORIGIN_LEN: usize = 512;
+
+/// A configured origin after validation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum OriginSpec {
+    /// An exact serialized origin, such as `https://app.example.com`.
+    Exact(String),
+    /// A pattern with a `*.` subdomain wildcard, a `:*` port wildcard, or both.
+    Pattern(OriginPattern),
+}
+
+/// A validated origin pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct OriginPattern {
+    pub(crate) scheme: String,
+    /// The host, or with `subdomains` the suffix after `*.`.
+    pub(crate) host: String,
+    /// Whether one or more whole labels must stand before `host`.
+    pub(crate) subdomains: bool,
+    pub(crate) port: PortRule,
+}
+
+/// Which ports an origin pattern accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PortRule {
+    /// No port in the origin: the scheme's default.
+    Default,
+    /// Exactly this port.
+    Exact(u16),
+    /// Any port, the default one included.
+    Any,
+}
+
+impl PortRule {
+    pub(crate) fn accepts(self, port: Option<u16>) -> bool {
+        match (self, port) {
+            (PortRule::Any, _) | (PortRule::Default, None) => true,
+            (PortRule::Exact(want), Some(got)) => want == got,
+            _ => false,
+        }
+    }
+}
+
+impl OriginSpec {
+    /// Whether the origin is plain `http` on something other than this machine.
+    pub(crate) fn is_insecure(&self) -> bool {
+        let (scheme, host) = match self {
+            OriginSpec::Exact(origin) => match split_origin(origin) {
+                Some((scheme, host, _)) => (scheme, host),
+                None => return false,
+            },
+            OriginSpec::Pattern(p) => (p.scheme.as_str(), p.host.as_str()),
+        };
+        scheme == "http" && !is_loopback_host(host)
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host == "localhost" || host.ends_with(".localhost") || host == "[::1]" || host.starts_with("127.")
+}
+
+fn is_special(scheme: &str) -> bool {
+    scheme == "http" || scheme == "https"
+}
+
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    }
+}
+
+/// Schemes whose documents serialize their origin as `null`, so listing them can never match.
+const OPAQUE_SCHEMES: &[&str] = &["about", "blob", "data", "file", "filesystem", "javascript"];
+
+/// Parses a configured origin or pattern. `null` and `*` are the caller's to handle.
+pub(crate) fn parse_origin(input: &[u8]) -> Result<OriginSpec, InvalidOrigin> {
+    let input = std::str::from_utf8(input).map_err(|_| InvalidOrigin::NotUtf8)?;
+    if input.trim().is_empty() {
+        return Err(InvalidOrigin::Empty);
+    }
+    if input.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(InvalidOrigin::Whitespace);
+    }
+    let (scheme, rest) = input.split_once("://").ok_or(InvalidOrigin::MissingScheme)?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let lower = |s: &str| s.to_ascii_lowercase();
+    if !tail.is_empty() {
+        if tail.contains(['?', '#']) {
+            return Err(InvalidOrigin::QueryOrFragment);
+        }
+        return Err(InvalidOrigin::Path { suggestion: format!("{}://{}", lower(scheme), lower(authority)) });
+    }
+    if authority.contains('@') {
+        return Err(InvalidOrigin::Userinfo);
+    }
+    if !authority.is_ascii() {
+        return Err(InvalidOrigin::NonAsciiHost);
+    }
+    if input.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(InvalidOrigin::UpperCase { suggestion: lower(input) });
+    }
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_lowercase())
+        && scheme.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+-.".contains(&b));
+    if !scheme_ok || OPAQUE_SCHEMES.contains(&scheme) {
+        return Err(InvalidOrigin::UnsupportedScheme);
+    }
+    if input.len() > MAX_ORIGIN_LEN {
+        return Err(InvalidOrigin::InvalidHost);
+    }
+
+    let (host, port) = split_host_port(authority)?;
+    let port = match port {
+        None => PortRule::Default,
+        Some("*") => PortRule::Any,
+        Some(digits) => {
+            let port = parse_port(digits).ok_or(InvalidOrigin::InvalidPort)?;
+            if default_port(scheme) == Some(port) {
+                return Err(InvalidOrigin::DefaultPort { suggestion: format!("{scheme}://{host}") });
+            }
+            PortRule::Exact(port)
+        }
+    };
+
+    let (host, subdomains) = match host.strip_prefix("*.") {
+        Some(suffix) => (suffix, true),
+        None => (host, false),
+    };
+    if host.contains('*') {
+        return Err(InvalidOrigin::InvalidWildcard);
+    }
+    validate_host(scheme, host, subdomains)?;
+    if subdomains && !host.contains('.') && host != "localhost" {
+        return Err(InvalidOrigin::WildcardTooBroad);
+    }
+
+    if !subdomains && port != PortRule::Any {
+        return Ok(OriginSpec::Exact(input.to_owned()));
+    }
+    Ok(OriginSpec::Pattern(OriginPattern { scheme: scheme.to_owned(), host: host.to_owned(), subdomains, port }))
+}
+
+/// Splits `host[:port]`, keeping a bracketed IPv6 host whole.
+fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), InvalidOrigin> {
+    if authority.starts_with('[') {
+        let close = authority.find(']').ok_or(InvalidOrigin::InvalidHost)?;
+        let (host, after) = authority.split_at(close + 1);
+        return match after {
+            "" => Ok((host, None)),
+            _ => after.strip_prefix(':').map(|p| (host, Some(p))).ok_or(InvalidOrigin::InvalidHost),
+        };
+    }
+    match authority.split_once(':') {
+        None => Ok((authority, None)),
+        Some((_, port)) if port.contains(':') => Err(InvalidOrigin::InvalidHost),
+        Some((host, port)) => Ok((host, Some(port))),
+    }
+}
+
+/// A port written as browsers write it: 1..=65535, no sign, no leading zero.
+pub(crate) fn parse_port(digits: &str) -> Option<u16> {
+    if digits.is_empty() || digits.len() > 5 || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u16>().ok()
+}
+
+fn validate_host(scheme: &str, host: &str, subdomains: bool) -> Result<(), InvalidOrigin> {
+    if host.is_empty() || host.len() > 253 {
+        return Err(InvalidOrigin::InvalidHost);
+    }
+    if let Some(inner) = host.strip_prefix('[') {
+        if subdomains {
+            return Err(InvalidOrigin::InvalidWildcard);
+        }
+        let inner = inner.strip_suffix(']').ok_or(InvalidOrigin::InvalidHost)?;
+        let addr: Ipv6Addr = inner.parse().map_err(|_| InvalidOrigin::InvalidHost)?;
+        return if serialize_ipv6(addr) == inner { Ok(()) } else { Err(InvalidOrigin::InvalidHost) };
+    }
+    let labels_ok = host.split('.').all(|label| {
+        !label.is_empty()
+            && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    });
+    if !labels_ok {
+        return Err(InvalidOrigin::InvalidHost);
+    }
+    // The URL parser reads a host whose last label is numeric as IPv4 and rewrites it, so only
+    // the canonical dotted-decimal form can ever be what a browser sends.
+    if is_special(scheme) && ends_in_number(host) && (subdomains || !is_canonical_ipv4(host)) {
+        return Err(InvalidOrigin::InvalidHost);
+    }
+    Ok(())
+}
+
+fn ends_in_number(host: &str) -> bool {
+    let last = host.rsplit('.').next().unwrap_or(host);
+    last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x")
+}
+
+fn is_canonical_ipv4(host: &str) -> bool {
+    let mut count = 0;
+    let all_ok = host.split('.').all(|part| {
+        count += 1;
+        part.len() <= 3
+            && (part == "0" || !part.starts_with('0'))
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && part.parse::<u16>().is_ok_and(|n| n <= 255)
+    });
+    all_ok && count == 4
+}
+
+/// The URL Standard's IPv6 serializer: lower-case hex, the first longest run of two or more
+/// zero pieces compressed to `::`, never a dotted IPv4 tail.
+fn serialize_ipv6(addr: Ipv6Addr) -> String {
+    let pieces = addr.segments();
+    let (mut best_start, mut best_len, mut i) = (None, 1, 0);
+    while i < 8 {
+        let start = i;
+        while i < 8 && pieces[i] == 0 {
+            i += 1;
+        }
+        if i - start > best_len {
+            best_start = Some(start);
+            best_len = i - start;
+        }
+        i += 1;
+    }
+    let mut out = String::with_capacity(39);
+    let mut index = 0;
+    while index < 8 {
+        if Some(index) == best_start {
+            out.push_str(if index == 0 { "::" } else { ":" });
+            index += best_len;
+            continue;
+        }
+        let _ = write!(out, "{:x}", pieces[index]);
+        if index != 7 {
+            out.push(':');
+        }
+        index += 1;
+    }
+    out
+}
+
+/// Splits a syntactically plausible request origin into scheme, host and port.
+///
+/// Returns `None` for anything a browser would not send: a missing `://`, a port that is not
+/// canonical, or the scheme's default port written out.
+pub(crate) fn split_origin(origin: &str) -> Option<(&str, &str, Option<u16>)> {
+    let (scheme, authority) = origin.split_once("://")?;
+    let (host, port) = match authority.rfind(':') {
+        Some(colon) if !authority[colon..].contains(']') => {
+            let port = parse_port(&authority[colon + 1..])?;
+            if default_port(scheme) == Some(port) {
+                return None;
+            }
+            (&authority[..colon], Some(port))
+        }
+        _ => (authority, None),
+    };
+    Some((scheme, host, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(s: &str) -> OriginSpec {
+        OriginSpec::Exact(s.to_owned())
+    }
+
+    #[test]
+    fn accepts_browser_serializations() {
+        for ok in [
+            "https://app.example.com",
+            "http://localhost:3000",
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+            "https://[2001:db8::1]",
+            "https://xn--bcher-kva.example",
+            "chrome-extension://abcdefghijklmnop",
+            "tauri://localhost",
+            "https://a_b.example.com",
+        ] {
+            assert_eq!(parse_origin(ok.as_bytes()), Ok(exact(ok)), "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_never_matches() {
+        use InvalidOrigin as E;
+        let cases: &[(&str, E)] = &[
+            ("", E::Empty),
+            ("app.example.com", E::MissingScheme),
+            ("https://app.example.com/", E::Path { suggestion: "https://app.example.com".into() }),
+            ("https://App.Example.com", E::UpperCase { suggestion: "https://app.example.com".into() }),
+            ("https://app.example.com:443", E::DefaultPort { suggestion: "https://app.example.com".into() }),
+            ("http://app.example.com:80", E::DefaultPort { suggestion: "http://app.example.com".into() }),
+            ("https://a.example?x", E::QueryOrFragment),
+            ("https://u:p@a.example", E::Userinfo),
+            ("https://a.example:0", E::InvalidPort),
+            ("https://a.example:65536", E::InvalidPort),
+            ("https://a.example:080", E::InvalidPort),
+            ("https://a.example:", E::InvalidPort),
+            ("https://bücher.example", E::NonAsciiHost),
+            ("file://host", E::UnsupportedScheme),
+            ("https://a..example", E::InvalidHost),
+            ("https://example.com.", E::InvalidHost),
+            ("https://127.1", E::InvalidHost),
+            ("https://0x7f.0.0.1", E::InvalidHost),
+            ("https://[::0:1]", E::InvalidHost),
+            ("https://[::ffff:1.2.3.4]", E::InvalidHost),
+            ("https://a*.example.com", E::InvalidWildcard),
+            ("https://*", E::InvalidWildcard),
+            ("https://*.com", E::WildcardTooBroad),
+            ("https:// a.example", E::Whitespace),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_origin(input.as_bytes()).as_ref(), Err(want), "{input}");
+        }
+    }
+
+    #[test]
+    fn parses_patterns() {
+        let p = |scheme: &str, host: &str, subdomains, port| {
+            OriginSpec::Pattern(OriginPattern { scheme: scheme.into(), host: host.into(), subdomains, port })
+        };
+        assert_eq!(parse_origin(b"https://*.example.org"), Ok(p("https", "example.org", true, PortRule::Default)));
+        assert_eq!(parse_origin(b"http://localhost:*"), Ok(p("http", "localhost", false, PortRule::Any)));
+        assert_eq!(parse_origin(b"http://*.localhost:*"), Ok(p("http", "localhost", true, PortRule::Any)));
+        assert_eq!(
+            parse_origin(b"https://*.example.org:8443"),
+            Ok(p("https", "example.org", true, PortRule::Exact(8443)))
+        );
+    }
+
+    #[test]
+    fn ipv6_serialization_matches_the_url_standard() {
+        let s = |t: &str| serialize_ipv6(t.parse().unwrap_or(Ipv6Addr::UNSPECIFIED));
+        assert_eq!(s("::1"), "::1");
+        assert_eq!(s("1:0:0:2:0:0:0:3"), "1:0:0:2::3");
+        assert_eq!(s("1:0:2:0:3:0:4:0"), "1:0:2:0:3:0:4:0");
+        assert_eq!(s("::ffff:1.2.3.4"), "::ffff:102:304");
+        assert_eq!(s("::"), "::");
+    }
+
+    #[test]
+    fn splits_request_origins() {
+        assert_eq!(split_origin("https://a.example:8443"), Some(("https", "a.example", Some(8443))));
+        assert_eq!(split_origin("http://[::1]:80"), None);
+        assert_eq!(split_origin("http://[::1]:81"), Some(("http", "[::1]", Some(81))));
+        assert_eq!(split_origin("http://[::1]"), Some(("http", "[::1]", None)));
+        assert_eq!(split_origin("https://a.example:0443"), None);
+    }
+}

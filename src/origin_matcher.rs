@@ -1,0 +1,137 @@
+//! Matching a request's `Origin` against a compiled list of exact origins and patterns.
+//!
+//! Exact origins live in a hash set and patterns in a hash map keyed by host or suffix, so a
+//! lookup costs a hash of the origin plus one probe per candidate suffix, however many origins
+//! are configured.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::origin::{split_origin, OriginPattern, OriginSpec, PortRule};
+
+/// The compiled form of a list of allowed origins.
+#[derive(Debug, Default)]
+pub(crate) struct OriginMatcher {
+    exact: HashSet<Box<[u8]>>,
+    /// Host (or suffix) to the patterns anchored there.
+    patterns: HashMap<Box<[u8]>, Vec<Anchored>>,
+    /// Lengths of the suffixes present, so lookups skip suffixes no pattern can match.
+    shortest_suffix: usize,
+    longest_suffix: usize,
+}
+
+#[derive(Debug)]
+struct Anchored {
+    scheme: Box<str>,
+    subdomains: bool,
+    port: PortRule,
+}
+
+impl OriginMatcher {
+    pub(crate) fn new(specs: impl IntoIterator<Item = OriginSpec>) -> Self {
+        let mut matcher = Self { shortest_suffix: usize::MAX, ..Self::default() };
+        for spec in specs {
+            match spec {
+                OriginSpec::Exact(origin) => {
+                    matcher.exact.insert(origin.into_bytes().into_boxed_slice());
+                }
+                OriginSpec::Pattern(OriginPattern { scheme, host, subdomains, port }) => {
+                    matcher.shortest_suffix = matcher.shortest_suffix.min(host.len());
+                    matcher.longest_suffix = matcher.longest_suffix.max(host.len());
+                    let anchored = Anchored { scheme: scheme.into_boxed_str(), subdomains, port };
+                    matcher.patterns.entry(host.into_bytes().into_boxed_slice()).or_default().push(anchored);
+                }
+            }
+        }
+        matcher
+    }
+
+    /// Whether the request origin (already checked to be short, visible ASCII) is allowed.
+    pub(crate) fn matches(&self, origin: &[u8]) -> bool {
+        if self.exact.contains(origin) {
+            return true;
+        }
+        if self.patterns.is_empty() {
+            return false;
+        }
+        let Some((scheme, host, port)) = std::str::from_utf8(origin).ok().and_then(split_origin) else {
+            return false;
+        };
+        if !is_plausible_host(host) {
+            return false;
+        }
+        let accepts = |suffix: &str, subdomains: bool| {
+            if suffix.len() < self.shortest_suffix || suffix.len() > self.longest_suffix {
+                return false;
+            }
+            self.patterns.get(suffix.as_bytes()).is_some_and(|anchored| {
+                anchored.iter().any(|a| a.subdomains == subdomains && &*a.scheme == scheme && a.port.accepts(port))
+            })
+        };
+        if accepts(host, false) {
+            return true;
+        }
+        // Every suffix that follows a dot, with at least one whole label before it.
+        host.match_indices('.').any(|(dot, _)| accepts(&host[dot + 1..], true))
+    }
+}
+
+/// Labels made only of what a configured host may hold, none empty: anything else can never
+/// equal a configured suffix, and refusing it early keeps `a..example.com` from matching.
+fn is_plausible_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        })
+        || host.starts_with('[')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::origin::parse_origin;
+
+    fn matcher(list: &[&str]) -> OriginMatcher {
+        OriginMatcher::new(list.iter().filter_map(|s| parse_origin(s.as_bytes()).ok()))
+    }
+
+    #[test]
+    fn subdomain_patterns_match_whole_labels_only() {
+        let m = matcher(&["https://*.example.com"]);
+        assert!(m.matches(b"https://a.example.com"));
+        assert!(m.matches(b"https://a.b.example.com"));
+        for refused in [
+            "https://example.com",
+            "https://evilexample.com",
+            "https://example.com.evil.net",
+            "http://a.example.com",
+            "https://a.example.com:8443",
+            "https://.example.com",
+            "https://a..example.com",
+            "https://A.example.com",
+            "https://a.example.com:443",
+        ] {
+            assert!(!m.matches(refused.as_bytes()), "{refused}");
+        }
+    }
+
+    #[test]
+    fn any_port_includes_the_default() {
+        let m = matcher(&["http://localhost:*"]);
+        assert!(m.matches(b"http://localhost"));
+        assert!(m.matches(b"http://localhost:3000"));
+        assert!(!m.matches(b"http://localhost:03000"));
+        assert!(!m.matches(b"http://localhost:80"));
+        assert!(!m.matches(b"https://localhost:3000"));
+        assert!(!m.matches(b"http://a.localhost:3000"));
+    }
+
+    #[test]
+    fn exact_origins_compare_bytes() {
+        let m = matcher(&["https://app.example.com", "https://*.example.org"]);
+        assert!(m.matches(b"https://app.example.com"));
+        assert!(!m.matches(b"https://app.example.com/"));
+        assert!(!m.matches(b"https://APP.example.com"));
+        assert!(m.matches(b"https://x.example.org"));
+    }
+}

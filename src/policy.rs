@@ -1,0 +1,198 @@
+//! The compiled policy: a validated configuration with every constant header value built once.
+
+use std::sync::Arc;
+
+use http::header::{ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, AUTHORIZATION, ORIGIN};
+use http::{HeaderName, HeaderValue, Method, StatusCode};
+
+use crate::allow_methods::is_forbidden_method;
+use crate::allow_origin::{AsyncCheck, OriginKind, OriginPolicy};
+use crate::error::{ConfigError, ConfigProblem};
+use crate::header_list::{is_forbidden_request_header, is_forbidden_response_header};
+use crate::layer::CorsLayer;
+use crate::origin::parse_origin;
+use crate::origin_matcher::OriginMatcher;
+use crate::private_network::AllowPrivateNetwork;
+use crate::request_headers::HeaderRule;
+
+/// `Access-Control-Request-Private-Network`, which `http` does not name.
+pub(crate) const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-request-private-network");
+/// `Access-Control-Allow-Private-Network`, which `http` does not name.
+pub(crate) const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-allow-private-network");
+
+/// The longest `max_age` any browser honours (Firefox); Chromium caps at 7,200 s.
+pub(crate) const MAX_AGE_LIMIT_SECS: u64 = 86_400;
+
+/// An immutable, validated policy shared by every clone of a [`Cors`](crate::Cors) service.
+pub(crate) struct Policy {
+    pub(crate) origin: OriginRule,
+    pub(crate) allow_null: bool,
+    pub(crate) credentials: bool,
+    pub(crate) any_method: bool,
+    pub(crate) methods: Vec<Method>,
+    pub(crate) headers: HeaderRule,
+    /// `*` or `*,authorization`, sent for any header without credentials.
+    pub(crate) any_headers_value: HeaderValue,
+    pub(crate) expose: ExposeRule,
+    pub(crate) max_age: Option<HeaderValue>,
+    pub(crate) private_network: AllowPrivateNetwork,
+    pub(crate) preflight_status: StatusCode,
+    pub(crate) passthrough: bool,
+    pub(crate) block: bool,
+    /// `Vary` for responses to non-preflight requests.
+    pub(crate) vary: VaryList,
+    /// `Vary` for preflight responses.
+    pub(crate) preflight_vary: VaryList,
+}
+
+pub(crate) enum OriginRule {
+    Any,
+    List(OriginMatcher),
+    Policy(Arc<dyn OriginPolicy>),
+    Async(Arc<AsyncCheck>),
+}
+
+pub(crate) enum ExposeRule {
+    Nothing,
+    List { value: HeaderValue, names: Vec<HeaderName> },
+    Any,
+}
+
+/// Names a response must vary on, and the same names joined into one value.
+pub(crate) struct VaryList {
+    pub(crate) value: HeaderValue,
+    pub(crate) names: Vec<HeaderName>,
+}
+
+impl VaryList {
+    fn new(names: Vec<HeaderName>) -> Self {
+        let mut unique: Vec<HeaderName> = Vec::with_capacity(names.len());
+        for name in names {
+            if !unique.contains(&name) {
+                unique.push(name);
+            }
+        }
+        Self { value: join_names(&unique), names: unique }
+    }
+}
+
+/// Joins header names with `, `; header names always make a valid value.
+pub(crate) fn join_names<'a>(names: impl IntoIterator<Item = &'a HeaderName>) -> HeaderValue {
+    let joined = names.into_iter().map(HeaderName::as_str).collect::<Vec<_>>().join(", ");
+    HeaderValue::try_from(joined).unwrap_or(HeaderValue::from_static(""))
+}
+
+impl Policy {
+    /// Validates the whole configuration, collecting every problem before giving up.
+    pub(crate) fn compile(config: &CorsLayer) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let origin = compile_origin(config, &mut problems);
+
+        for method in &config.methods.list {
+            if is_forbidden_method(method.as_str()) {
+                problems.push(ConfigProblem::ForbiddenMethod { method: method.to_string() });
+            }
+        }
+        for name in &config.headers.list {
+            if is_forbidden_request_header(name.as_str()) {
+                problems.push(ConfigProblem::ForbiddenRequestHeader { name: name.to_string() });
+            }
+        }
+        for name in &config.expose.list {
+            if is_forbidden_response_header(name.as_str()) {
+                problems.push(ConfigProblem::ForbiddenExposedHeader { name: name.to_string() });
+            }
+        }
+        let max_age = config.max_age.map(|age| age.as_secs());
+        if let Some(seconds) = max_age.filter(|&s| s > MAX_AGE_LIMIT_SECS) {
+            problems.push(ConfigProblem::MaxAgeTooLong { seconds });
+        }
+        if !config.preflight_status.is_success() {
+            problems.push(ConfigProblem::PreflightStatusNotSuccess { status: config.preflight_status.as_u16() });
+        }
+        problems.extend(config.extra_problems.iter().cloned());
+
+        let Some(origin) = origin.filter(|_| problems.is_empty()) else {
+            return Err(ConfigError::new(problems));
+        };
+
+        let expose = if config.expose.any {
+            ExposeRule::Any
+        } else if config.expose.list.is_empty() {
+            ExposeRule::Nothing
+        } else {
+            ExposeRule::List { value: join_names(&config.expose.list), names: config.expose.list.clone() }
+        };
+        let authorization_listed = config.headers.list.contains(&AUTHORIZATION);
+        let any_headers_value = HeaderValue::from_static(if authorization_listed { "*,authorization" } else { "*" });
+
+        let mut vary = vec![ORIGIN];
+        vary.extend(config.origin.vary.iter().cloned());
+        let mut preflight_vary = vary.clone();
+        preflight_vary.extend([ACCESS_CONTROL_REQUEST_METHOD, ACCESS_CONTROL_REQUEST_HEADERS]);
+        if config.private_network.is_enabled() {
+            preflight_vary.push(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK);
+        }
+
+        Ok(Self {
+            origin,
+            allow_null: config.allow_null,
+            credentials: config.credentials,
+            any_method: config.methods.any,
+            methods: config.methods.list.clone(),
+            headers: HeaderRule { any: config.headers.any, list: config.headers.list.clone() },
+            any_headers_value,
+            expose,
+            max_age: max_age.map(HeaderValue::from),
+            private_network: config.private_network.clone(),
+            preflight_status: config.preflight_status,
+            passthrough: config.passthrough,
+            block: config.block,
+            vary: VaryList::new(vary),
+            preflight_vary: VaryList::new(preflight_vary),
+        })
+    }
+}
+
+fn compile_origin(config: &CorsLayer, problems: &mut Vec<ConfigProblem>) -> Option<OriginRule> {
+    match &config.origin.kind {
+        OriginKind::Unset => {
+            problems.push(ConfigProblem::NoOriginPolicy);
+            None
+        }
+        OriginKind::Any => {
+            if config.credentials {
+                problems.push(ConfigProblem::CredentialsWithAnyOrigin);
+            }
+            Some(OriginRule::Any)
+        }
+        OriginKind::Policy(policy) => Some(OriginRule::Policy(Arc::clone(policy))),
+        OriginKind::Async(check) => Some(OriginRule::Async(Arc::clone(check))),
+        OriginKind::List(list) => {
+            let mut specs = Vec::with_capacity(list.len());
+            for raw in list {
+                match raw.as_slice() {
+                    b"null" => problems.push(ConfigProblem::NullOriginInList),
+                    b"*" => problems.push(ConfigProblem::WildcardInList),
+                    _ => match parse_origin(raw) {
+                        Ok(spec) => {
+                            if config.credentials && !config.allow_insecure && spec.is_insecure() {
+                                problems.push(ConfigProblem::CredentialsWithInsecureOrigin {
+                                    origin: String::from_utf8_lossy(raw).into_owned(),
+                                });
+                            }
+                            specs.push(spec);
+                        }
+                        Err(reason) => problems.push(ConfigProblem::InvalidOrigin {
+                            origin: String::from_utf8_lossy(raw).into_owned(),
+                            reason,
+                        }),
+                    },
+                }
+            }
+            Some(OriginRule::List(OriginMatcher::new(specs)))
+        }
+    }
+}

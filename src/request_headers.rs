@@ -1,0 +1,170 @@
+//! Parsing a preflight's `Access-Control-Request-Headers`.
+//!
+//! Browsers send one line of lower-case names, sorted, without duplicates or spaces
+//! (`#cors-unsafe-request-header-names`), but proxies may add whitespace or split the list over
+//! several lines. The parser accepts any RFC 9110 list, reads each byte once, allocates nothing
+//! unless the list spans several lines, and gives up on inputs no browser produces: more than
+//! [`MAX_BYTES`] in all or more than [`MAX_EMPTY_ELEMENTS`] empty elements.
+
+use http::header::{GetAll, AUTHORIZATION};
+use http::{HeaderName, HeaderValue};
+
+/// Total bytes across all lines; a browser's list of every header a page set fits many times over.
+pub(crate) const MAX_BYTES: usize = 4096;
+/// Empty elements (`a,,b`, blank lines) tolerated before the list counts as malformed.
+pub(crate) const MAX_EMPTY_ELEMENTS: usize = 16;
+
+/// The compiled `allow_headers` setting.
+#[derive(Debug)]
+pub(crate) struct HeaderRule {
+    pub(crate) any: bool,
+    pub(crate) list: Vec<HeaderName>,
+}
+
+impl HeaderRule {
+    fn allows(&self, name: &[u8]) -> bool {
+        let listed = self.list.iter().any(|h| h.as_str().as_bytes().eq_ignore_ascii_case(name));
+        listed || (self.any && !name.eq_ignore_ascii_case(AUTHORIZATION.as_str().as_bytes()))
+    }
+}
+
+/// What a preflight asked for, once every name was found allowed.
+#[derive(Debug)]
+pub(crate) enum Requested<'a> {
+    /// No names at all.
+    Nothing,
+    /// One line, to be echoed as it is.
+    Line(&'a HeaderValue),
+    /// Several lines, joined into one value.
+    Joined(HeaderValue),
+}
+
+/// Why the requested headers cannot be granted.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum HeadersRefused<'a> {
+    /// This name is not allowed.
+    NotAllowed(&'a [u8]),
+    /// Not a list of tokens, or past the junk bounds.
+    Malformed(&'a [u8]),
+}
+
+pub(crate) fn check<'a>(
+    lines: GetAll<'a, HeaderValue>,
+    rule: &HeaderRule,
+) -> Result<Requested<'a>, HeadersRefused<'a>> {
+    let mut total = 0usize;
+    let mut empty = 0usize;
+    let mut line_count = 0usize;
+    let mut names_seen = false;
+    let mut first: Option<&'a HeaderValue> = None;
+    for line in lines.iter() {
+        line_count += 1;
+        total += line.len();
+        if total > MAX_BYTES {
+            return Err(HeadersRefused::Malformed(line.as_bytes()));
+        }
+        first.get_or_insert(line);
+        for element in line.as_bytes().split(|&b| b == b',') {
+            let name = trim_ows(element);
+            if name.is_empty() {
+                empty += 1;
+                if empty > MAX_EMPTY_ELEMENTS {
+                    return Err(HeadersRefused::Malformed(line.as_bytes()));
+                }
+                continue;
+            }
+            if !name.iter().all(|&b| is_tchar(b)) {
+                return Err(HeadersRefused::Malformed(name));
+            }
+            if !rule.allows(name) {
+                return Err(HeadersRefused::NotAllowed(name));
+            }
+            names_seen = true;
+        }
+    }
+    match (names_seen, line_count, first) {
+        (false, _, _) | (_, _, None) => Ok(Requested::Nothing),
+        (true, 1, Some(line)) => Ok(Requested::Line(line)),
+        (true, _, Some(_)) => Ok(Requested::Joined(join(lines))),
+    }
+}
+
+/// Joins every name of several lines into one value; the caller has checked them all.
+fn join(lines: GetAll<'_, HeaderValue>) -> HeaderValue {
+    let mut joined = Vec::with_capacity(lines.iter().map(HeaderValue::len).sum());
+    for name in lines.iter().flat_map(|line| line.as_bytes().split(|&b| b == b',')).map(trim_ows) {
+        if !name.is_empty() {
+            if !joined.is_empty() {
+                joined.push(b',');
+            }
+            joined.extend(name.iter().map(u8::to_ascii_lowercase));
+        }
+    }
+    // Only tokens and commas were pushed, which always make a valid value.
+    HeaderValue::from_maybe_shared(joined).unwrap_or(HeaderValue::from_static(""))
+}
+
+fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// RFC 9110 `tchar`.
+pub(crate) fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::header::ACCESS_CONTROL_REQUEST_HEADERS as ACRH;
+    use http::HeaderMap;
+
+    fn rule(any: bool, list: &[&'static str]) -> HeaderRule {
+        HeaderRule { any, list: list.iter().map(|n| HeaderName::from_static(n)).collect() }
+    }
+
+    fn map(lines: &[&'static str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for line in lines {
+            map.append(ACRH, HeaderValue::from_static(line));
+        }
+        map
+    }
+
+    #[test]
+    fn tolerates_whitespace_case_and_split_lines() {
+        let r = rule(false, &["content-type", "x-custom"]);
+        let m = map(&["Content-Type ,\tx-custom"]);
+        assert!(matches!(check(m.get_all(ACRH), &r), Ok(Requested::Line(v)) if v == "Content-Type ,\tx-custom"));
+        let m = map(&["x-custom", " Content-Type"]);
+        assert!(matches!(check(m.get_all(ACRH), &r), Ok(Requested::Joined(v)) if v == "x-custom,content-type"));
+        let m = map(&["", " , "]);
+        assert!(matches!(check(m.get_all(ACRH), &r), Ok(Requested::Nothing)));
+    }
+
+    #[test]
+    fn refuses_unlisted_and_malformed_names() {
+        let r = rule(false, &["content-type"]);
+        let m = map(&["content-type,x-other"]);
+        assert_eq!(check(m.get_all(ACRH), &r).err(), Some(HeadersRefused::NotAllowed(b"x-other")));
+        let m = map(&["content type"]);
+        assert_eq!(check(m.get_all(ACRH), &r).err(), Some(HeadersRefused::Malformed(b"content type")));
+        let commas: &'static str = Box::leak(",".repeat(MAX_EMPTY_ELEMENTS + 1).into_boxed_str());
+        assert!(matches!(check(map(&[commas]).get_all(ACRH), &r), Err(HeadersRefused::Malformed(_))));
+    }
+
+    #[test]
+    fn any_header_never_covers_authorization() {
+        let any = rule(true, &[]);
+        let m = map(&["authorization,x-a"]);
+        assert_eq!(check(m.get_all(ACRH), &any).err(), Some(HeadersRefused::NotAllowed(b"authorization")));
+        let any_and_auth = rule(true, &["authorization"]);
+        assert!(check(m.get_all(ACRH), &any_and_auth).is_ok());
+    }
+}

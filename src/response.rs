@@ -1,0 +1,196 @@
+//! Writing decisions into responses: grant headers, merged `Vary`, merged exposed headers.
+
+use http::header::{
+    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, VARY,
+};
+use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
+
+use crate::decision::{AllowOrigin, PreflightGrant};
+use crate::header_list::{is_forbidden_response_header, is_safelisted_response_header};
+use crate::policy::{ExposeRule, Policy, VaryList, ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK};
+
+const TRUE: HeaderValue = HeaderValue::from_static("true");
+const STAR: HeaderValue = HeaderValue::from_static("*");
+
+/// What to do to the inner service's response once it arrives.
+#[derive(Debug)]
+pub(crate) enum Apply {
+    /// A request without `Origin`: only `Vary`.
+    NonCors,
+    /// A refused CORS request: `Vary`, and any grant the inner service set itself removed.
+    Refused { preflight: bool },
+    /// A granted actual request.
+    Actual(AllowOrigin),
+    /// A granted preflight handed to the inner service (passthrough mode).
+    Preflight(PreflightGrant),
+}
+
+pub(crate) fn apply<B>(policy: &Policy, apply: Apply, response: &mut Response<B>) {
+    let headers = response.headers_mut();
+    match apply {
+        Apply::NonCors => merge_vary(headers, &policy.vary),
+        Apply::Refused { preflight } => {
+            for name in GRANT_HEADERS.iter().take(if preflight { GRANT_HEADERS.len() } else { 3 }) {
+                headers.remove(name);
+            }
+            merge_vary(headers, if preflight { &policy.preflight_vary } else { &policy.vary });
+        }
+        Apply::Actual(origin) => {
+            insert_origin_and_credentials(policy, headers, origin);
+            merge_expose(policy, headers);
+            merge_vary(headers, &policy.vary);
+        }
+        Apply::Preflight(grant) => {
+            insert_preflight_grant(policy, headers, grant);
+            merge_vary(headers, &policy.preflight_vary);
+        }
+    }
+}
+
+/// Every header a grant may carry; the first three are the ones actual responses use.
+const GRANT_HEADERS: [HeaderName; 7] = [
+    ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_ALLOW_CREDENTIALS,
+    ACCESS_CONTROL_EXPOSE_HEADERS,
+    ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_HEADERS,
+    ACCESS_CONTROL_MAX_AGE,
+    ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+];
+
+/// The layer's own answer to a preflight: 204 (or the configured 2xx) and the grant, no body.
+pub(crate) fn preflight<B: Default>(policy: &Policy, grant: PreflightGrant) -> Response<B> {
+    let mut response = Response::new(B::default());
+    *response.status_mut() = policy.preflight_status;
+    let headers = response.headers_mut();
+    headers.reserve(8);
+    insert_preflight_grant(policy, headers, grant);
+    headers.insert(VARY, policy.preflight_vary.value.clone());
+    response
+}
+
+/// A refusal answered by the layer: 403, `Vary`, and nothing that discloses the policy.
+pub(crate) fn forbidden<B: Default>(vary: &VaryList) -> Response<B> {
+    let mut response = Response::new(B::default());
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response.headers_mut().insert(VARY, vary.value.clone());
+    response
+}
+
+fn insert_origin_and_credentials(policy: &Policy, headers: &mut HeaderMap, origin: AllowOrigin) {
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_ORIGIN,
+        match origin {
+            AllowOrigin::Any => STAR,
+            AllowOrigin::Echo(value) => value,
+        },
+    );
+    if policy.credentials {
+        headers.insert(ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
+    } else {
+        headers.remove(ACCESS_CONTROL_ALLOW_CREDENTIALS);
+    }
+}
+
+fn insert_preflight_grant(policy: &Policy, headers: &mut HeaderMap, grant: PreflightGrant) {
+    insert_origin_and_credentials(policy, headers, grant.origin);
+    let optional = [
+        (ACCESS_CONTROL_ALLOW_METHODS, grant.method),
+        (ACCESS_CONTROL_ALLOW_HEADERS, grant.headers),
+        (ACCESS_CONTROL_MAX_AGE, policy.max_age.clone()),
+        (ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, grant.private_network.then_some(TRUE)),
+    ];
+    for (name, value) in optional {
+        match value {
+            Some(value) => headers.insert(name, value),
+            None => headers.remove(name),
+        };
+    }
+}
+
+/// Adds the configured exposed headers, keeping any the inner service exposed itself.
+fn merge_expose(policy: &Policy, headers: &mut HeaderMap) {
+    match &policy.expose {
+        ExposeRule::Nothing => collapse(headers, ACCESS_CONTROL_EXPOSE_HEADERS, &[]),
+        ExposeRule::List { value, names } => {
+            if headers.contains_key(ACCESS_CONTROL_EXPOSE_HEADERS) {
+                collapse(headers, ACCESS_CONTROL_EXPOSE_HEADERS, names);
+            } else {
+                headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, value.clone());
+            }
+        }
+        ExposeRule::Any if !policy.credentials => {
+            headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, STAR);
+        }
+        ExposeRule::Any => {
+            // With credentials `*` is a literal name, so list the response's own headers.
+            let names: Vec<HeaderName> = headers
+                .keys()
+                .filter(|name| {
+                    let name = name.as_str();
+                    !is_safelisted_response_header(name)
+                        && !is_forbidden_response_header(name)
+                        && !name.starts_with("access-control-")
+                })
+                .cloned()
+                .collect();
+            collapse(headers, ACCESS_CONTROL_EXPOSE_HEADERS, &names);
+        }
+    }
+}
+
+/// Merges `Vary`: adds the missing names, keeps the inner service's, leaves `*` alone.
+pub(crate) fn merge_vary(headers: &mut HeaderMap, vary: &VaryList) {
+    if !headers.contains_key(VARY) {
+        headers.insert(VARY, vary.value.clone());
+        return;
+    }
+    let has_star = list_elements(headers, &VARY).any(|e| e == b"*");
+    if !has_star {
+        collapse(headers, VARY, &vary.names);
+    }
+}
+
+/// Rewrites a list header as one line holding its current elements plus `extra` names not
+/// already present (case-insensitively), so that no name and no line appears twice.
+fn collapse(headers: &mut HeaderMap, name: HeaderName, extra: &[HeaderName]) {
+    let lines = headers.get_all(&name).iter().count();
+    let missing =
+        |n: &&HeaderName| !list_elements(headers, &name).any(|e| e.eq_ignore_ascii_case(n.as_str().as_bytes()));
+    let missing: Vec<&HeaderName> = extra.iter().filter(missing).collect();
+    if lines <= 1 && missing.is_empty() {
+        return;
+    }
+    let mut joined = Vec::new();
+    let existing = list_elements(headers, &name).map(<[u8]>::to_vec).collect::<Vec<_>>();
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    for element in existing.into_iter().chain(missing.iter().map(|n| n.as_str().as_bytes().to_vec())) {
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(&element)) {
+            continue;
+        }
+        if !joined.is_empty() {
+            joined.extend_from_slice(b", ");
+        }
+        joined.extend_from_slice(&element);
+        seen.push(element);
+    }
+    match HeaderValue::try_from(joined) {
+        Ok(value) if !value.is_empty() => {
+            headers.insert(name, value);
+        }
+        _ => {
+            headers.remove(name);
+        }
+    }
+}
+
+/// The non-empty, whitespace-trimmed elements of every line of a list header.
+fn list_elements<'a>(headers: &'a HeaderMap, name: &HeaderName) -> impl Iterator<Item = &'a [u8]> {
+    headers
+        .get_all(name)
+        .iter()
+        .flat_map(|line| line.as_bytes().split(|&b| b == b','))
+        .map(|e| e.trim_ascii())
+        .filter(|e| !e.is_empty())
+}

@@ -1,0 +1,132 @@
+//! The [`Cors`] service.
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::header::ORIGIN;
+use http::{Request, Response};
+use tower_service::Service;
+
+use crate::decision::{self, Decision, Verdict};
+use crate::future::{Pending, ResponseFuture};
+use crate::policy::Policy;
+use crate::response::{self, Apply};
+use crate::trace;
+
+/// Middleware that applies a CORS policy. Built by [`CorsLayer`](crate::CorsLayer).
+///
+/// Cloning it clones the inner service and an `Arc`: the compiled policy is shared, never copied.
+pub struct Cors<S> {
+    inner: S,
+    policy: Arc<Policy>,
+}
+
+impl<S> Cors<S> {
+    pub(crate) fn new(inner: S, policy: Arc<Policy>) -> Self {
+        Self { inner, policy }
+    }
+
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Consumes the middleware, returning the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: Clone> Clone for Cors<S> {
+    fn clone(&self) -> Self {
+        Self { inner: self.inner.clone(), policy: Arc::clone(&self.policy) }
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for Cors<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cors").field("inner", &self.inner).finish_non_exhaustive()
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let policy = Arc::clone(&self.policy);
+        if !request.headers().contains_key(ORIGIN) {
+            return ResponseFuture::inner(self.inner.call(request), policy, Apply::NonCors);
+        }
+        let (parts, body) = request.into_parts();
+        // Each arm settles what the decision borrows from `parts` before the request is rebuilt.
+        let outcome = match decision::decide(&policy, &parts) {
+            Decision::NonCors => Outcome::Call(Apply::NonCors),
+            Decision::Preflight(Verdict::Granted(grant)) if policy.passthrough => {
+                Outcome::Call(Apply::Preflight(grant))
+            }
+            Decision::Preflight(Verdict::Granted(grant)) => Outcome::Answer(response::preflight(&policy, grant)),
+            Decision::Preflight(Verdict::Refused(refusal)) => {
+                trace::refused(refusal.reason, refusal.value);
+                if policy.passthrough {
+                    Outcome::Call(Apply::Refused { preflight: true })
+                } else {
+                    Outcome::Answer(response::forbidden(&policy.preflight_vary))
+                }
+            }
+            Decision::Preflight(Verdict::Pending(check, grant)) if policy.passthrough => {
+                Outcome::Check(check, true, Pending::Passthrough(grant))
+            }
+            Decision::Preflight(Verdict::Pending(check, grant)) => {
+                Outcome::Check(check, false, Pending::Preflight(response::preflight(&policy, grant)))
+            }
+            Decision::Actual(Verdict::Granted(origin)) => Outcome::Call(Apply::Actual(origin)),
+            Decision::Actual(Verdict::Refused(refusal)) => {
+                trace::refused(refusal.reason, refusal.value);
+                if policy.block && !decision::is_same_origin(&parts) {
+                    Outcome::Answer(response::forbidden(&policy.vary))
+                } else {
+                    Outcome::Call(Apply::Refused { preflight: false })
+                }
+            }
+            Decision::Actual(Verdict::Pending(check, origin)) => {
+                let block = policy.block && !decision::is_same_origin(&parts);
+                Outcome::Check(check, true, Pending::Actual { origin, block })
+            }
+        };
+        match outcome {
+            Outcome::Call(apply) => {
+                ResponseFuture::inner(self.inner.call(Request::from_parts(parts, body)), policy, apply)
+            }
+            Outcome::Answer(response) => ResponseFuture::ready(response),
+            Outcome::Check(check, call, pending) => {
+                let origin = parts.headers.get(ORIGIN).cloned().unwrap_or(http::HeaderValue::from_static(""));
+                // The inner service is called now and polled only once the check allows it, so
+                // the service need not be `Clone`; a refused, blocked request drops it unpolled.
+                let future = call.then(|| self.inner.call(Request::from_parts(parts, body)));
+                ResponseFuture::checking(check, origin, future, policy, pending)
+            }
+        }
+    }
+}
+
+enum Outcome<B> {
+    Call(Apply),
+    Answer(Response<B>),
+    Check(crate::allow_origin::BoxedCheck, bool, Pending<B>),
+}
