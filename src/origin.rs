@@ -98,6 +98,9 @@ pub(crate) fn parse_origin(input: &[u8]) -> Result<OriginSpec, InvalidOrigin> {
         return Err(InvalidOrigin::Whitespace);
     }
     let (scheme, rest) = input.split_once("://").ok_or(InvalidOrigin::MissingScheme)?;
+    if OPAQUE_SCHEMES.iter().any(|opaque| opaque.eq_ignore_ascii_case(scheme)) {
+        return Err(InvalidOrigin::UnsupportedScheme);
+    }
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
     let lower = |s: &str| s.to_ascii_lowercase();
@@ -118,7 +121,7 @@ pub(crate) fn parse_origin(input: &[u8]) -> Result<OriginSpec, InvalidOrigin> {
     }
     let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_lowercase())
         && scheme.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+-.".contains(&b));
-    if !scheme_ok || OPAQUE_SCHEMES.contains(&scheme) {
+    if !scheme_ok {
         return Err(InvalidOrigin::UnsupportedScheme);
     }
     if input.len() > MAX_ORIGIN_LEN {

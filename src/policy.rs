@@ -174,6 +174,8 @@ fn compile_origin(config: &CorsLayer, problems: &mut Vec<ConfigProblem>) -> Opti
             let mut specs = Vec::with_capacity(list.len());
             for raw in list {
                 match raw.as_slice() {
+                    // `null` is granted by the opt-in itself, not by the list.
+                    b"null" if config.allow_null => {}
                     b"null" => problems.push(ConfigProblem::NullOriginInList),
                     b"*" => problems.push(ConfigProblem::WildcardInList),
                     _ => match parse_origin(raw) {

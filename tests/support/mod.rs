@@ -98,9 +98,5 @@ pub async fn send(layer: &CorsLayer, inner: &Inner, req: Request<Body>) -> Outco
         }
     }));
     let response = service.oneshot(req).await.expect("infallible");
-    Outcome {
-        status: response.status(),
-        headers: response.headers().clone(),
-        inner_called: inner.calls() > before,
-    }
+    Outcome { status: response.status(), headers: response.headers().clone(), inner_called: inner.calls() > before }
 }

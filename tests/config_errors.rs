@@ -1,0 +1,247 @@
+//! Every class of invalid configuration is refused before the first request, with a message
+//! that says what to change; `validate` reports all problems at once; `layer` panics once, at
+//! construction, with the full list.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use http::{HeaderName, Method, StatusCode};
+use tower::Layer;
+use tower_cors::{ConfigProblem, CorsLayer, InvalidOrigin};
+
+/// The single problem of `layer`, and its message.
+fn only_problem(layer: CorsLayer) -> (ConfigProblem, String) {
+    let err = layer.validate().expect_err("configuration should be invalid");
+    assert_eq!(err.problems().len(), 1, "{err}");
+    (err.problems()[0].clone(), err.to_string())
+}
+
+fn origin_problem(origin: &str) -> (InvalidOrigin, String) {
+    match only_problem(CorsLayer::new().allow_origins([origin])) {
+        (ConfigProblem::InvalidOrigin { origin: got, reason }, message) => {
+            assert_eq!(got, origin);
+            (reason, message)
+        }
+        (other, _) => panic!("{origin}: unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn no_origin_policy() {
+    let (problem, message) = only_problem(CorsLayer::new().allow_methods([Method::PUT]));
+    assert_eq!(problem, ConfigProblem::NoOriginPolicy);
+    assert!(message.contains("allow_origins"), "{message}");
+}
+
+#[test]
+fn origin_upper_case_suggests_lower_case() {
+    let (reason, message) = origin_problem("https://App.Example.com");
+    assert_eq!(reason, InvalidOrigin::UpperCase { suggestion: "https://app.example.com".into() });
+    assert!(message.contains("write `https://app.example.com`"), "{message}");
+}
+
+#[test]
+fn origin_trailing_slash_and_path() {
+    let (reason, message) = origin_problem("https://app.example.com/");
+    assert_eq!(reason, InvalidOrigin::Path { suggestion: "https://app.example.com".into() });
+    assert!(message.contains("trailing `/`"), "{message}");
+    assert!(matches!(origin_problem("https://app.example.com/api").0, InvalidOrigin::Path { .. }));
+}
+
+#[test]
+fn origin_query_or_fragment() {
+    assert_eq!(origin_problem("https://app.example.com?x=1").0, InvalidOrigin::QueryOrFragment);
+    assert_eq!(origin_problem("https://app.example.com#top").0, InvalidOrigin::QueryOrFragment);
+}
+
+#[test]
+fn origin_userinfo() {
+    let (reason, message) = origin_problem("https://user:pw@app.example.com");
+    assert_eq!(reason, InvalidOrigin::Userinfo);
+    assert!(message.contains("remove it"), "{message}");
+}
+
+#[test]
+fn origin_default_port() {
+    let (reason, message) = origin_problem("https://app.example.com:443");
+    assert_eq!(reason, InvalidOrigin::DefaultPort { suggestion: "https://app.example.com".into() });
+    assert!(message.contains("write `https://app.example.com`"), "{message}");
+    assert!(matches!(origin_problem("http://app.example.com:80").0, InvalidOrigin::DefaultPort { .. }));
+}
+
+#[test]
+fn origin_invalid_ports() {
+    for origin in ["https://a.example:0", "https://a.example:65536", "https://a.example:080", "https://a.example:x"] {
+        let (reason, message) = origin_problem(origin);
+        assert_eq!(reason, InvalidOrigin::InvalidPort, "{origin}");
+        assert!(message.contains("1 to 65535"), "{message}");
+    }
+}
+
+#[test]
+fn origin_non_ascii_host() {
+    let (reason, message) = origin_problem("https://bücher.example");
+    assert_eq!(reason, InvalidOrigin::NonAsciiHost);
+    assert!(message.contains("xn--"), "{message}");
+}
+
+#[test]
+fn origin_missing_or_unsupported_scheme() {
+    assert_eq!(origin_problem("app.example.com").0, InvalidOrigin::MissingScheme);
+    assert_eq!(origin_problem("file:///etc/passwd").0, InvalidOrigin::UnsupportedScheme);
+    assert_eq!(origin_problem("data://x").0, InvalidOrigin::UnsupportedScheme);
+}
+
+#[test]
+fn origin_empty_whitespace_not_utf8() {
+    assert_eq!(origin_problem("").0, InvalidOrigin::Empty);
+    assert_eq!(origin_problem(" https://a.example").0, InvalidOrigin::Whitespace);
+    let err = CorsLayer::new().allow_origins([&b"https://\xff.example"[..]]).validate().unwrap_err();
+    assert!(matches!(err.problems(), [ConfigProblem::InvalidOrigin { reason: InvalidOrigin::NotUtf8, .. }]));
+}
+
+#[test]
+fn origin_invalid_hosts() {
+    for origin in
+        ["https://a..example", "https://example.com.", "https://127.1", "https://[::0:1]", "https://a$b.example"]
+    {
+        assert_eq!(origin_problem(origin).0, InvalidOrigin::InvalidHost, "{origin}");
+    }
+}
+
+#[test]
+fn origin_wildcards() {
+    let (reason, message) = origin_problem("https://a*.example.com");
+    assert_eq!(reason, InvalidOrigin::InvalidWildcard);
+    assert!(message.contains("leftmost"), "{message}");
+    assert_eq!(origin_problem("https://*.*.example.com").0, InvalidOrigin::InvalidWildcard);
+    let (reason, message) = origin_problem("https://*.com");
+    assert_eq!(reason, InvalidOrigin::WildcardTooBroad);
+    assert!(message.contains("`*.example.com`"), "{message}");
+}
+
+#[test]
+fn null_in_list_needs_the_opt_in() {
+    let (problem, message) = only_problem(CorsLayer::new().allow_origins(["https://a.example", "null"]));
+    assert_eq!(problem, ConfigProblem::NullOriginInList);
+    assert!(message.contains("dangerously_allow_null_origin(true)"), "{message}");
+    assert!(CorsLayer::new().allow_origins(["null"]).dangerously_allow_null_origin(true).validate().is_ok());
+}
+
+#[test]
+fn star_mixed_into_a_list() {
+    let (problem, message) = only_problem(CorsLayer::new().allow_origins(["https://a.example", "*"]));
+    assert_eq!(problem, ConfigProblem::WildcardInList);
+    assert!(message.contains("allow_any_origin()"), "{message}");
+}
+
+#[test]
+fn credentials_with_any_origin() {
+    let (problem, message) = only_problem(CorsLayer::new().allow_any_origin().allow_credentials(true));
+    assert_eq!(problem, ConfigProblem::CredentialsWithAnyOrigin);
+    assert!(message.contains("list the origins"), "{message}");
+}
+
+#[test]
+fn credentials_with_plain_http_origin() {
+    let layer =
+        CorsLayer::new().allow_origins(["http://app.example.com", "http://*.example.org"]).allow_credentials(true);
+    let err = layer.clone().validate().unwrap_err();
+    assert_eq!(err.problems().len(), 2, "{err}");
+    assert!(err.to_string().contains("dangerously_allow_insecure_origins_with_credentials(true)"), "{err}");
+    assert!(layer.dangerously_allow_insecure_origins_with_credentials(true).validate().is_ok());
+    let loopback = ["http://localhost:*", "http://127.0.0.1:8080", "http://[::1]:3000", "http://app.localhost"];
+    assert!(CorsLayer::new().allow_origins(loopback).allow_credentials(true).validate().is_ok());
+}
+
+#[test]
+fn forbidden_methods() {
+    let err = CorsLayer::new()
+        .allow_any_origin()
+        .allow_methods([Method::CONNECT, Method::TRACE, Method::from_bytes(b"TRACK").unwrap()])
+        .validate()
+        .unwrap_err();
+    let methods: Vec<_> = err
+        .problems()
+        .iter()
+        .map(|p| match p {
+            ConfigProblem::ForbiddenMethod { method } => method.as_str(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(methods, ["CONNECT", "TRACE", "TRACK"]);
+    assert!(err.to_string().contains("remove it from `allow_methods`"), "{err}");
+}
+
+#[test]
+fn forbidden_request_headers() {
+    let sec = HeaderName::from_static("sec-fetch-mode");
+    let proxy = HeaderName::from_static("proxy-authorization");
+    let err =
+        CorsLayer::new().allow_any_origin().allow_headers([COOKIE, sec, proxy, AUTHORIZATION]).validate().unwrap_err();
+    assert_eq!(err.problems().len(), 3, "{err}");
+    assert!(err.to_string().contains("`cookie` is forbidden"), "{err}");
+}
+
+#[test]
+fn set_cookie_cannot_be_exposed() {
+    let (problem, message) = only_problem(CorsLayer::new().allow_any_origin().expose_headers([SET_COOKIE]));
+    assert_eq!(problem, ConfigProblem::ForbiddenExposedHeader { name: "set-cookie".into() });
+    assert!(message.contains("remove it from `expose_headers`"), "{message}");
+}
+
+#[test]
+fn max_age_above_a_day() {
+    let (problem, message) = only_problem(CorsLayer::new().allow_any_origin().max_age(Duration::from_secs(86_401)));
+    assert_eq!(problem, ConfigProblem::MaxAgeTooLong { seconds: 86_401 });
+    assert!(message.contains("7200"), "{message}");
+    assert!(CorsLayer::new().allow_any_origin().max_age(Duration::from_secs(86_400)).validate().is_ok());
+}
+
+#[test]
+fn preflight_status_must_be_2xx() {
+    let (problem, message) = only_problem(CorsLayer::new().allow_any_origin().preflight_status(StatusCode::FOUND));
+    assert_eq!(problem, ConfigProblem::PreflightStatusNotSuccess { status: 302 });
+    assert!(message.contains("204"), "{message}");
+}
+
+#[test]
+fn every_problem_at_once() {
+    let err = CorsLayer::new()
+        .allow_origins(["https://A.example", "https://b.example/", "null"])
+        .allow_methods([Method::CONNECT])
+        .allow_headers([COOKIE])
+        .expose_headers([SET_COOKIE])
+        .max_age(Duration::from_secs(1_000_000))
+        .preflight_status(StatusCode::OK)
+        .validate()
+        .unwrap_err();
+    assert_eq!(err.problems().len(), 7, "{err}");
+    let message = err.to_string();
+    assert!(message.starts_with("invalid CORS configuration (7 problems):"), "{message}");
+    assert_eq!(message.lines().count(), 8, "{message}");
+}
+
+#[test]
+fn layer_panics_once_at_construction_with_every_problem() {
+    let invalid = CorsLayer::new().allow_any_origin().allow_credentials(true).allow_methods([Method::TRACE]);
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        invalid.layer(tower::service_fn(|()| async { Ok::<_, ()>(()) }))
+    }))
+    .expect_err("an invalid layer must not build");
+    let message = panic.downcast_ref::<String>().expect("panic message");
+    assert!(message.contains("2 problems"), "{message}");
+    assert!(message.contains("TRACE") && message.contains("credentials"), "{message}");
+}
+
+#[test]
+fn valid_configuration_is_accepted_and_reusable() {
+    let layer = CorsLayer::new()
+        .allow_origins(["https://app.example.com", "https://*.example.org", "http://localhost:*"])
+        .allow_methods([Method::PUT])
+        .allow_credentials(true);
+    assert_eq!(layer.validate(), Ok(()));
+    assert_eq!(layer.validate(), Ok(()));
+    let _service = layer.layer(tower::service_fn(|()| async { Ok::<_, ()>(()) }));
+}
