@@ -55,6 +55,8 @@ mod origin;
 mod origin_matcher;
 mod policy;
 mod private_network;
+#[cfg(feature = "reload")]
+pub mod reload;
 mod request_headers;
 mod response;
 mod service;

@@ -19,12 +19,41 @@ use crate::trace;
 /// Cloning it clones the inner service and an `Arc`: the compiled policy is shared, never copied.
 pub struct Cors<S> {
     inner: S,
-    policy: Arc<Policy>,
+    policy: PolicySource,
+}
+
+/// Where each request's policy comes from.
+#[derive(Clone)]
+enum PolicySource {
+    /// Fixed for the service's life: one `Arc` clone per request.
+    Fixed(Arc<Policy>),
+    /// Swappable at runtime by a [`ReloadHandle`](crate::reload::ReloadHandle): one lock-free
+    /// load per request.
+    #[cfg(feature = "reload")]
+    Reloadable(Arc<arc_swap::ArcSwap<Policy>>),
+}
+
+impl PolicySource {
+    /// The policy for one whole request: its decision, its response and its response future
+    /// all use this snapshot, so a reload never half-applies to a request.
+    #[inline]
+    fn load(&self) -> Arc<Policy> {
+        match self {
+            Self::Fixed(policy) => Arc::clone(policy),
+            #[cfg(feature = "reload")]
+            Self::Reloadable(shared) => shared.load_full(),
+        }
+    }
 }
 
 impl<S> Cors<S> {
     pub(crate) fn new(inner: S, policy: Arc<Policy>) -> Self {
-        Self { inner, policy }
+        Self { inner, policy: PolicySource::Fixed(policy) }
+    }
+
+    #[cfg(feature = "reload")]
+    pub(crate) fn reloadable(inner: S, shared: Arc<arc_swap::ArcSwap<Policy>>) -> Self {
+        Self { inner, policy: PolicySource::Reloadable(shared) }
     }
 
     /// The inner service.
@@ -45,7 +74,7 @@ impl<S> Cors<S> {
 
 impl<S: Clone> Clone for Cors<S> {
     fn clone(&self) -> Self {
-        Self { inner: self.inner.clone(), policy: Arc::clone(&self.policy) }
+        Self { inner: self.inner.clone(), policy: self.policy.clone() }
     }
 }
 
@@ -69,7 +98,7 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let policy = Arc::clone(&self.policy);
+        let policy = self.policy.load();
         if !request.headers().contains_key(ORIGIN) {
             return ResponseFuture::inner(self.inner.call(request), policy, Apply::NonCors);
         }

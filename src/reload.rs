@@ -1,0 +1,147 @@
+//! Live reconfiguration: swap the whole CORS policy at runtime (feature `reload`).
+//!
+//! [`CorsLayer::reloadable`] validates a layer and splits it into a [`ReloadLayer`], which wraps
+//! services like a [`CorsLayer`] does, and a [`ReloadHandle`], which replaces the policy of every
+//! service that layer built, at once.
+//!
+//! - **Atomic.** A reload replaces the whole compiled policy (origins, methods, headers, exposed
+//!   headers, credentials, max age, every setting) in one pointer swap. Each request takes one
+//!   snapshot when it arrives and uses it for its decision and its response, so it is answered
+//!   entirely by the old policy or entirely by the new one, never by a mix. Requests in flight
+//!   finish with the policy they started with.
+//! - **Validated first.** [`ReloadHandle::reload`] compiles the new layer and returns every
+//!   problem as a [`ConfigError`] without touching the policy in use: a bad row in the database
+//!   never takes the service down or opens it up.
+//! - **No locks on the request path.** The policy sits in an [`arc_swap::ArcSwap`]: a request
+//!   does one lock-free load and allocates nothing; only `reload` does any work.
+//!
+//! ```
+//! use std::time::Duration;
+//! use axum::{body::Body, routing::get, Router};
+//! use http::{header, Request, StatusCode};
+//! use tower::ServiceExt;
+//! use tower_cors::CorsLayer;
+//!
+//! /// Stands for a database query or a file read.
+//! async fn allowed_origins_from_db(generation: u32) -> Vec<String> {
+//!     match generation {
+//!         0 => vec!["https://app.example.com".to_owned()],
+//!         _ => vec!["https://app.example.com".to_owned(), "https://*.partner.example".to_owned()],
+//!     }
+//! }
+//!
+//! fn cors(origins: Vec<String>) -> CorsLayer {
+//!     CorsLayer::new().allow_origins(origins).max_age(Duration::from_secs(600))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let (layer, handle) = cors(allowed_origins_from_db(0).await).reloadable()?;
+//! let app = Router::new().route("/items", get(|| async { "[]" })).layer(layer);
+//!
+//! // Usually a background task on a timer or a change notification:
+//! // tokio::spawn(async move { loop { ...; handle.reload(cors(origins))?; } });
+//! handle.reload(cors(allowed_origins_from_db(1).await))?;
+//!
+//! let request = Request::get("/items").header(header::ORIGIN, "https://eu.partner.example").body(Body::empty())?;
+//! let response = app.clone().oneshot(request).await?;
+//! assert_eq!(response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://eu.partner.example");
+//!
+//! // An invalid configuration is refused as a whole and the policy in use stays.
+//! let result = handle.reload(cors(vec!["https://Bad.example/".to_owned()]));
+//! assert!(result.is_err());
+//! let request = Request::get("/items").header(header::ORIGIN, "https://eu.partner.example").body(Body::empty())?;
+//! assert_eq!(app.oneshot(request).await?.status(), StatusCode::OK);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use tower_layer::Layer;
+
+use crate::error::ConfigError;
+use crate::layer::CorsLayer;
+use crate::policy::Policy;
+use crate::service::Cors;
+
+impl CorsLayer {
+    /// Validates this configuration and returns a layer whose policy the returned handle can
+    /// replace at runtime. See the [`reload`](crate::reload) module.
+    ///
+    /// ```
+    /// use tower_cors::CorsLayer;
+    ///
+    /// let (layer, handle) = CorsLayer::new().allow_origins(["https://a.example"]).reloadable()?;
+    /// handle.reload(CorsLayer::new().allow_origins(["https://b.example"]))?;
+    /// # let _ = layer;
+    /// # Ok::<(), tower_cors::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] with every problem, as [`validate`](CorsLayer::validate) reports them.
+    pub fn reloadable(self) -> Result<(ReloadLayer, ReloadHandle), ConfigError> {
+        let shared = Arc::new(ArcSwap::new(self.compile()?));
+        Ok((ReloadLayer { shared: Arc::clone(&shared) }, ReloadHandle { shared }))
+    }
+}
+
+/// A [`Layer`] whose services all follow the policy of one [`ReloadHandle`].
+///
+/// Made by [`CorsLayer::reloadable`]; already validated, so wrapping a service never panics.
+/// Clones share the same policy.
+#[derive(Clone)]
+#[must_use]
+pub struct ReloadLayer {
+    shared: Arc<ArcSwap<Policy>>,
+}
+
+impl<S> Layer<S> for ReloadLayer {
+    type Service = Cors<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Cors::reloadable(inner, Arc::clone(&self.shared))
+    }
+}
+
+/// Replaces the policy of the services built by a [`ReloadLayer`], atomically.
+///
+/// Made by [`CorsLayer::reloadable`]. Cheap to clone, `Send` and `Sync`: hand it to the task that
+/// watches your configuration source.
+#[derive(Clone)]
+pub struct ReloadHandle {
+    shared: Arc<ArcSwap<Policy>>,
+}
+
+impl ReloadHandle {
+    /// Validates `layer` and, if it is valid, makes it the policy of every request that arrives
+    /// from now on. Requests already in flight finish with the policy they started with.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] with every problem of `layer`; the policy in use is then left as it was.
+    pub fn reload(&self, layer: CorsLayer) -> Result<(), ConfigError> {
+        self.shared.store(layer.compile()?);
+        Ok(())
+    }
+
+    /// Another layer following this handle's policy, e.g. for a second router or server.
+    pub fn layer(&self) -> ReloadLayer {
+        ReloadLayer { shared: Arc::clone(&self.shared) }
+    }
+}
+
+impl fmt::Debug for ReloadLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReloadLayer").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ReloadHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReloadHandle").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,565 @@
+//! Acceptance tests in a real browser: headless Chromium runs `fetch()` from pages on several
+//! origins against APIs wrapped in tower-cors. Each case asserts what the page's JavaScript
+//! observed (status and body read, or a `TypeError`), which requests reached the server (the
+//! preflights included, with their status) and which reached the inner service.
+//!
+//! Chromium is driven through WebDriver: a W3C standard protocol, served by Debian's
+//! `chromium-driver` next to `chromium`, that the same test could use with another browser.
+//! fantoccini is the maintained Rust WebDriver client; its `execute` awaits the Promise a script
+//! returns and hands back the value as JSON, which is all these tests need. (The DevTools
+//! protocol would tie the tests to Chromium and need a much larger client.)
+//!
+//! These tests need `chromium` and `chromedriver`, so plain `cargo test` skips them. Run them with
+//!
+//! ```sh
+//! cargo test --all-features --test browser -- --ignored --nocapture   # or .ci/browser.sh
+//! ```
+//!
+//! where a browser that cannot start fails the test. `CHROMEDRIVER` and `CHROMIUM` override the
+//! binaries' paths.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "browser/harness.rs"]
+mod harness;
+#[path = "browser/servers.rs"]
+mod servers;
+
+use std::time::Duration;
+
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderName, Method};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tower_cors::CorsLayer;
+
+use harness::Browser;
+use servers::Log;
+
+const X_CUSTOM: HeaderName = HeaderName::from_static("x-custom");
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The page a case runs in.
+#[derive(Clone, Copy, Debug)]
+enum Page {
+    /// `http://127.0.0.1:PAGE`, the origin the policies list.
+    Allowed,
+    /// `http://127.0.0.1:OTHER`: another port, so another origin, listed nowhere.
+    Other,
+    /// `http://{host}:PAGE`; Chromium resolves `localhost` and `*.localhost` to loopback itself.
+    Host(&'static str),
+    /// `http://{host}:OTHER`.
+    HostOnOtherPort(&'static str),
+    /// A sandboxed iframe inside the allowed page: an opaque origin, `Origin: null`.
+    Sandboxed,
+}
+
+/// One `fetch()`; serialized to JSON for the page's `probe` function.
+#[derive(Clone, Debug)]
+struct Fetch {
+    method: &'static str,
+    headers: Vec<(&'static str, &'static str)>,
+    body: Option<&'static str>,
+    credentials: &'static str,
+    read: Vec<&'static str>,
+    wait_ms: u64,
+}
+
+fn fetch(method: &'static str) -> Fetch {
+    Fetch { method, headers: vec![], body: None, credentials: "same-origin", read: vec![], wait_ms: 0 }
+}
+
+fn get() -> Fetch {
+    fetch("GET")
+}
+
+fn put() -> Fetch {
+    fetch("PUT").header("x-custom", "1")
+}
+
+impl Fetch {
+    fn header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    fn json(self, body: &'static str) -> Self {
+        Self { body: Some(body), ..self.header("content-type", "application/json") }
+    }
+
+    /// `credentials: 'include'`: cookies go to other origins too, and reading needs `Allow-Credentials`.
+    fn credentials(self) -> Self {
+        Self { credentials: "include", ..self }
+    }
+
+    /// Reads this response header with `response.headers.get(name)`.
+    fn read(mut self, name: &'static str) -> Self {
+        self.read.push(name);
+        self
+    }
+
+    fn after_ms(self, wait_ms: u64) -> Self {
+        Self { wait_ms, ..self }
+    }
+
+    fn to_json(&self) -> Value {
+        let headers: serde_json::Map<String, Value> =
+            self.headers.iter().map(|(n, v)| ((*n).to_owned(), Value::from(*v))).collect();
+        json!({ "method": self.method, "headers": headers, "body": self.body, "credentials": self.credentials,
+                "read": self.read, "wait_ms": self.wait_ms })
+    }
+}
+
+/// What the page's JavaScript observed for one fetch.
+fn read(body: &str) -> Value {
+    json!({ "status": 200, "body": body, "headers": {} })
+}
+
+fn read_with(body: &str, headers: Value) -> Value {
+    json!({ "status": 200, "body": body, "headers": headers })
+}
+
+/// fetch() rejected: the browser withheld the response (or never sent the request).
+fn blocked() -> Value {
+    json!({ "error": "TypeError" })
+}
+
+struct Case {
+    name: &'static str,
+    page: Page,
+    /// Which API server (policy) the page fetches from.
+    api: &'static str,
+    fetches: Vec<Fetch>,
+    /// What the page observed, one value per fetch.
+    observed: Vec<Value>,
+    /// What reached the server, in order: `GET 200`, `preflight PUT x-custom 204`, ...
+    server: &'static [&'static str],
+    /// What reached the inner service (the application), as it described the request.
+    inner: &'static [&'static str],
+}
+
+fn cases() -> Vec<Case> {
+    use Page::{Allowed, Host, HostOnOtherPort, Other, Sandboxed};
+    let case =
+        |name, page, api, fetches, observed, server, inner| Case { name, page, api, fetches, observed, server, inner };
+    vec![
+        // The basic policy: one origin, PUT and OPTIONS, content-type and x-custom, x-request-id exposed.
+        case(
+            "simple GET: no preflight, response read",
+            Allowed,
+            "basic",
+            vec![get()],
+            vec![read("GET")],
+            &["GET 200"],
+            &["GET"],
+        ),
+        case(
+            "JSON POST: preflighted for content-type, then read",
+            Allowed,
+            "basic",
+            vec![fetch("POST").json(r#"{"n":1}"#)],
+            vec![read(r#"POST {"n":1}"#)],
+            &["preflight POST content-type 204", "POST 200"],
+            &[r#"POST {"n":1}"#],
+        ),
+        case(
+            "PUT with an allowed custom header: preflight granted, then read",
+            Allowed,
+            "basic",
+            vec![put()],
+            vec![read("PUT")],
+            &["preflight PUT x-custom 204", "PUT 200"],
+            &["PUT"],
+        ),
+        case(
+            "PUT with a header the policy does not allow: preflight 403, PUT never sent",
+            Allowed,
+            "basic",
+            vec![put().header("x-not-allowed", "1")],
+            vec![blocked()],
+            &["preflight PUT x-custom,x-not-allowed 403"],
+            &[],
+        ),
+        case(
+            "DELETE the policy does not allow: preflight 403, DELETE never sent",
+            Allowed,
+            "basic",
+            vec![fetch("DELETE")],
+            vec![blocked()],
+            &["preflight DELETE 403"],
+            &[],
+        ),
+        case(
+            "exposed header: readable",
+            Allowed,
+            "basic",
+            vec![get().read("x-request-id")],
+            vec![read_with("GET", json!({ "x-request-id": "42" }))],
+            &["GET 200"],
+            &["GET"],
+        ),
+        case(
+            "header not exposed: reads as null",
+            Allowed,
+            "basic",
+            vec![get().read("x-secret")],
+            vec![read_with("GET", json!({ "x-secret": null }))],
+            &["GET 200"],
+            &["GET"],
+        ),
+        case(
+            "header the application exposes itself: still readable",
+            Allowed,
+            "basic",
+            vec![get().read("x-app-own").read("x-request-id")],
+            vec![read_with("GET", json!({ "x-app-own": "mine", "x-request-id": "42" }))],
+            &["GET 200"],
+            &["GET"],
+        ),
+        case(
+            "non-preflight OPTIONS: preflighted, then answered by the application's own handler",
+            Allowed,
+            "basic",
+            vec![fetch("OPTIONS")],
+            vec![read("OPTIONS")],
+            &["preflight OPTIONS 204", "OPTIONS 200"],
+            &["OPTIONS"],
+        ),
+        case(
+            "no max_age: Chromium caches the preflight for its default 5 s",
+            Allowed,
+            "basic",
+            vec![put(), put()],
+            vec![read("PUT"), read("PUT")],
+            &["preflight PUT x-custom 204", "PUT 200", "PUT 200"],
+            &["PUT", "PUT"],
+        ),
+        // Other origins against the basic policy.
+        case(
+            "disallowed origin, GET: reaches the application, response withheld",
+            Other,
+            "basic",
+            vec![get()],
+            vec![blocked()],
+            &["GET 200"],
+            &["GET"],
+        ),
+        case(
+            "disallowed origin, PUT: preflight 403, PUT never sent",
+            Other,
+            "basic",
+            vec![put()],
+            vec![blocked()],
+            &["preflight PUT x-custom 403"],
+            &[],
+        ),
+        case(
+            "Origin: null from a sandboxed iframe: response withheld",
+            Sandboxed,
+            "basic",
+            vec![get()],
+            vec![blocked()],
+            &["GET 200"],
+            &["GET"],
+        ),
+        case(
+            "Origin: null, preflighted: preflight 403",
+            Sandboxed,
+            "basic",
+            vec![put()],
+            vec![blocked()],
+            &["preflight PUT x-custom 403"],
+            &[],
+        ),
+        // Credentials.
+        case(
+            "credentials 'include' with allow_credentials: cookie sent, response read",
+            Allowed,
+            "credentials",
+            vec![get().credentials()],
+            vec![read("GET cookie: session=abc")],
+            &["GET 200"],
+            &["GET cookie: session=abc"],
+        ),
+        case(
+            "credentials 'include' without allow_credentials: cookie sent, response withheld",
+            Allowed,
+            "basic",
+            vec![get().credentials()],
+            vec![blocked()],
+            &["GET 200"],
+            &["GET cookie: session=abc"],
+        ),
+        case(
+            "credentialed preflighted PUT with allow_credentials: preflight without cookie, PUT with it",
+            Allowed,
+            "credentials",
+            vec![put().credentials()],
+            vec![read("PUT cookie: session=abc")],
+            &["preflight PUT x-custom 204", "PUT 200"],
+            &["PUT cookie: session=abc"],
+        ),
+        case(
+            "default credentials mode: no cookie to another origin, even with allow_credentials",
+            Allowed,
+            "credentials",
+            vec![get()],
+            vec![read("GET")],
+            &["GET 200"],
+            &["GET"],
+        ),
+        // block_disallowed_origins.
+        case(
+            "block_disallowed_origins, disallowed origin: 403, application never runs",
+            Other,
+            "blocking",
+            vec![get()],
+            vec![blocked()],
+            &["GET 403"],
+            &[],
+        ),
+        case(
+            "block_disallowed_origins, allowed origin: read",
+            Allowed,
+            "blocking",
+            vec![get()],
+            vec![read("GET")],
+            &["GET 200"],
+            &["GET"],
+        ),
+        case(
+            "any origin: Origin: null from a sandboxed iframe reads with `*`",
+            Sandboxed,
+            "public",
+            vec![get()],
+            vec![read("GET")],
+            &["GET 200"],
+            &["GET"],
+        ),
+        // max_age.
+        case(
+            "max_age 600 s: the second PUT sends no preflight",
+            Allowed,
+            "cached",
+            vec![put(), put()],
+            vec![read("PUT"), read("PUT")],
+            &["preflight PUT x-custom 204", "PUT 200", "PUT 200"],
+            &["PUT", "PUT"],
+        ),
+        case(
+            "max_age 0: every PUT is preflighted",
+            Allowed,
+            "uncached",
+            vec![put(), put()],
+            vec![read("PUT"), read("PUT")],
+            &["preflight PUT x-custom 204", "PUT 200", "preflight PUT x-custom 204", "PUT 200"],
+            &["PUT", "PUT"],
+        ),
+        case(
+            "max_age 1 s: preflighted again once it expired",
+            Allowed,
+            "cached-1s",
+            vec![put(), put().after_ms(1500)],
+            vec![read("PUT"), read("PUT")],
+            &["preflight PUT x-custom 204", "PUT 200", "preflight PUT x-custom 204", "PUT 200"],
+            &["PUT", "PUT"],
+        ),
+        // Wildcard subdomains: `http://*.localhost:PAGE`.
+        case(
+            "*.localhost pattern: a.localhost allowed",
+            Host("a.localhost"),
+            "subdomains",
+            vec![put()],
+            vec![read("PUT")],
+            &["preflight PUT x-custom 204", "PUT 200"],
+            &["PUT"],
+        ),
+        case(
+            "*.localhost pattern: a.b.localhost allowed",
+            Host("a.b.localhost"),
+            "subdomains",
+            vec![get()],
+            vec![read("GET")],
+            &["GET 200"],
+            &["GET"],
+        ),
+        case(
+            "*.localhost pattern: bare localhost refused",
+            Host("localhost"),
+            "subdomains",
+            vec![put()],
+            vec![blocked()],
+            &["preflight PUT x-custom 403"],
+            &[],
+        ),
+        case(
+            "*.localhost pattern: a.localhost on another port refused",
+            HostOnOtherPort("a.localhost"),
+            "subdomains",
+            vec![get()],
+            vec![blocked()],
+            &["GET 200"],
+            &["GET"],
+        ),
+        // Any header, and Authorization.
+        case(
+            "allow_any_header: a custom header is granted with `*`",
+            Allowed,
+            "any-header",
+            vec![get().header("x-anything", "1")],
+            vec![read("GET")],
+            &["preflight GET x-anything 204", "GET 200"],
+            &["GET"],
+        ),
+        case(
+            "allow_any_header: Authorization is not covered, preflight 403",
+            Allowed,
+            "any-header",
+            vec![get().header("authorization", "Bearer t")],
+            vec![blocked()],
+            &["preflight GET authorization 403"],
+            &[],
+        ),
+        case(
+            "allow_any_header plus Authorization listed: `*,authorization` granted",
+            Allowed,
+            "any-header+auth",
+            vec![get().header("authorization", "Bearer t").header("x-anything", "1")],
+            vec![read("GET")],
+            &["preflight GET authorization,x-anything 204", "GET 200"],
+            &["GET"],
+        ),
+        case(
+            "Chromium itself: a hand-written `Allow-Headers: *` does not cover Authorization",
+            Allowed,
+            "hand-written-*",
+            vec![get().header("authorization", "Bearer t")],
+            vec![blocked()],
+            &["preflight GET authorization 204"],
+            &[],
+        ),
+    ]
+}
+
+/// The policies under test, each served by its own API server.
+fn policies(page: &str, page_port: u16) -> Vec<(&'static str, CorsLayer)> {
+    let basic = || {
+        CorsLayer::new()
+            .allow_origins([page])
+            .allow_methods([Method::PUT, Method::OPTIONS])
+            .allow_headers([CONTENT_TYPE, X_CUSTOM])
+            .expose_headers([X_REQUEST_ID])
+    };
+    let put_only = || CorsLayer::new().allow_origins([page]).allow_methods([Method::PUT]).allow_headers([X_CUSTOM]);
+    vec![
+        ("basic", basic()),
+        ("credentials", put_only().allow_credentials(true)),
+        ("blocking", basic().block_disallowed_origins(true)),
+        ("public", CorsLayer::new().allow_any_origin()),
+        ("cached", put_only().max_age(Duration::from_secs(600))),
+        ("uncached", put_only().max_age(Duration::ZERO)),
+        ("cached-1s", put_only().max_age(Duration::from_secs(1))),
+        ("subdomains", put_only().allow_origins([format!("http://*.localhost:{page_port}")])),
+        ("any-header", CorsLayer::new().allow_origins([page]).allow_any_header()),
+        ("any-header+auth", CorsLayer::new().allow_origins([page]).allow_any_header().allow_headers([AUTHORIZATION])),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored (or .ci/browser.sh)"]
+async fn cors_in_headless_chromium() {
+    let page_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (page_port, other_port) =
+        (page_listener.local_addr().unwrap().port(), other_listener.local_addr().unwrap().port());
+    servers::serve(page_listener, servers::page());
+    servers::serve(other_listener, servers::page());
+    let page = format!("http://127.0.0.1:{page_port}");
+
+    let log = Log::default();
+    let mut apis = Vec::new();
+    let mut routers: Vec<_> = policies(&page, page_port)
+        .into_iter()
+        .map(|(name, cors)| {
+            cors.validate().unwrap_or_else(|e| panic!("policy {name}: {e}"));
+            (name, servers::api(name, &log, cors))
+        })
+        .collect();
+    routers.push(("hand-written-*", servers::hand_written_wildcard("hand-written-*", &log)));
+    for (name, router) in routers {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        apis.push((name, format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())));
+        servers::serve(listener, router);
+    }
+
+    let browser = Browser::start().await.unwrap_or_else(|e| panic!("the browser could not start: {e}"));
+    println!("browser: {}", browser.version().await.unwrap_or_default());
+    // Run the cases in a task so that a panic still lets the browser be stopped below.
+    let run = tokio::spawn(async move {
+        let mut failures = Vec::new();
+        let cases = cases();
+        for (n, case) in cases.iter().enumerate() {
+            let origin = match case.page {
+                Page::Allowed | Page::Sandboxed => page.clone(),
+                Page::Other => format!("http://127.0.0.1:{other_port}"),
+                Page::Host(host) => format!("http://{host}:{page_port}"),
+                Page::HostOnOtherPort(host) => format!("http://{host}:{other_port}"),
+            };
+            let api = &apis.iter().find(|(name, _)| *name == case.api).expect("a known API").1;
+            // A path of its own per case, so that no preflight cache entry carries over.
+            let url = format!("{api}/case-{n}");
+            match run_case(&browser, case, &origin, &url, &log).await {
+                Ok(()) => println!("ok      {}", case.name),
+                Err(why) => {
+                    println!("FAILED  {}\n{why}", case.name);
+                    failures.push(case.name);
+                }
+            }
+        }
+        (browser, failures, cases.len())
+    });
+    let (browser, failures, count) = match run.await {
+        Ok(done) => done,
+        Err(panicked) => std::panic::resume_unwind(panicked.into_panic()),
+    };
+    browser.stop().await;
+    assert!(count >= 20, "at least 20 cases");
+    assert!(failures.is_empty(), "{} of {count} browser cases failed: {failures:#?}", failures.len());
+}
+
+/// Runs one case; the error describes every difference from what it expects.
+async fn run_case(browser: &Browser, case: &Case, origin: &str, url: &str, log: &Log) -> Result<(), String> {
+    browser.goto(&format!("{origin}/")).await.map_err(|e| format!("  cannot open {origin}: {e}"))?;
+    log.take();
+    let (script, expected_origin) = match case.page {
+        Page::Sandboxed => ("return inSandbox(arguments[0], arguments[1])", "null"),
+        _ => ("return runFetches(arguments[0], arguments[1])", origin),
+    };
+    let fetches = Value::from(case.fetches.iter().map(Fetch::to_json).collect::<Vec<_>>());
+    let seen = browser.run(script, vec![Value::from(url), fetches]).await.map_err(|e| format!("  script: {e}"))?;
+    let entries = log.take();
+
+    let mut problems = Vec::new();
+    if seen["origin"] != expected_origin {
+        problems.push(format!("  page origin: expected {expected_origin}, got {}", seen["origin"]));
+    }
+    if seen["results"] != Value::from(case.observed.clone()) {
+        problems.push(format!("  page observed: {}\n       expected: {}", seen["results"], json!(case.observed)));
+    }
+    let lines = |inner: bool| entries.iter().filter(|e| e.inner == inner).map(|e| e.line.as_str()).collect::<Vec<_>>();
+    if lines(false) != case.server {
+        problems.push(format!("  server saw: {:?}\n   expected: {:?}", lines(false), case.server));
+    }
+    if lines(true) != case.inner {
+        problems.push(format!("  inner service saw: {:?}\n          expected: {:?}", lines(true), case.inner));
+    }
+    for entry in &entries {
+        if entry.api != case.api || entry.origin.as_deref() != Some(expected_origin) {
+            problems.push(format!("  unexpected request: {entry:?}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
