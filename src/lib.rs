@@ -62,6 +62,11 @@ mod response;
 mod service;
 mod trace;
 
+/// The README's quick start, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use allow_methods::AllowMethods;
 pub use allow_origin::{AllowOrigin, OriginPolicy};
 pub use any::Any;
