@@ -46,9 +46,12 @@
 mod allow_methods;
 mod allow_origin;
 mod any;
+#[cfg(feature = "serde")]
+mod config;
 mod decision;
 mod error;
 pub mod future;
+mod grpc_web;
 mod header_list;
 mod layer;
 mod origin;
@@ -70,6 +73,8 @@ struct ReadmeDoctests;
 pub use allow_methods::AllowMethods;
 pub use allow_origin::{AllowOrigin, OriginPolicy};
 pub use any::Any;
+#[cfg(feature = "serde")]
+pub use config::CorsConfig;
 pub use error::{ConfigError, ConfigProblem, InvalidOrigin};
 pub use header_list::{AllowHeaders, ExposeHeaders};
 pub use layer::CorsLayer;
