@@ -83,7 +83,7 @@ fn is_plausible_host(host: &str) -> bool {
             !label.is_empty()
                 && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         })
-        || host.starts_with('[')
+        || (host.starts_with('[') && host.ends_with(']') && !host.contains('.'))
 }
 
 #[cfg(test)]
