@@ -111,7 +111,10 @@ pub(crate) fn decide<'a>(policy: &Policy, parts: &'a Parts) -> Decision<'a> {
     };
     let grant = check_method(policy, parts).and_then(|method| Ok((method, check_headers(policy, parts)?))).map(
         |(method, headers)| PreflightGrant {
-            private_network: wants_private_network(parts) && allows_private_network(policy, parts),
+            // The policy first: most never allow it, and then the request need not be searched.
+            private_network: policy.private_network.is_enabled()
+                && wants_private_network(parts)
+                && allows_private_network(policy, parts),
             origin,
             method,
             headers,
@@ -160,7 +163,8 @@ fn check_origin<'a>(policy: &Policy, origin: &'a HeaderValue, parts: &Parts) -> 
 /// Checks `Access-Control-Request-Method`; grants it by echoing, unless it is safelisted.
 fn check_method<'a>(policy: &Policy, parts: &'a Parts) -> Result<Option<HeaderValue>, Refusal<'a>> {
     let mut lines = parts.headers.get_all(ACCESS_CONTROL_REQUEST_METHOD).iter();
-    let requested = lines.next().map_or(&[][..], HeaderValue::as_bytes);
+    let first = lines.next();
+    let requested = first.map_or(&[][..], HeaderValue::as_bytes);
     let well_formed = lines.next().is_none() && !requested.is_empty() && requested.iter().all(|&b| is_tchar(b));
     let not_allowed = || refuse(Reason::MethodNotAllowed, requested);
     // Valid tokens are ASCII, so the `str` conversion only fails on malformed input.
@@ -172,7 +176,7 @@ fn check_method<'a>(policy: &Policy, parts: &'a Parts) -> Result<Option<HeaderVa
         return Ok(None);
     }
     if policy.any_method || policy.methods.iter().any(|m| m.as_str() == text) {
-        return Ok(parts.headers.get(ACCESS_CONTROL_REQUEST_METHOD).cloned());
+        return Ok(first.cloned());
     }
     Err(not_allowed())
 }
@@ -213,7 +217,7 @@ pub(crate) fn is_same_origin(parts: &Parts) -> bool {
     let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else {
         return false;
     };
-    let Some((scheme, authority)) = origin.split_once("://") else {
+    let Some((scheme @ ("http" | "https"), authority)) = origin.split_once("://") else {
         return false;
     };
     if let (Some(own_scheme), Some(own_authority)) = (parts.uri.scheme_str(), parts.uri.authority()) {

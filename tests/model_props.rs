@@ -1,0 +1,716 @@
+//! Model-based property tests: random configurations and requests biased towards the tricky
+//! values (origins one byte off, case changes, trailing `/`, default ports, `null`, duplicate
+//! `Origin` lines, messy `Access-Control-Request-Headers`), run through the layer; the response
+//! is fed to a model of the browser (`fetch_model`), which must allow exactly what the policy
+//! says (`fetch_model::oracle`), and the layer's invariants must hold.
+//!
+//! `PROPTEST_CASES` sets the number of cases (256 by default; CI runs 100,000 in release).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fetch_model;
+mod support;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+
+use fetch_model::oracle::{self, Config, Origins};
+use fetch_model::BrowserRequest;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+use proptest::prelude::*;
+use proptest::test_runner::{Config as ProptestConfig, TestCaseError};
+use support::{Body, Inner, Outcome};
+use tower_cors::CorsLayer;
+
+/// Configured entries; the `http` ones are loopback, so credentials stay valid with them.
+const ENTRIES: &[&str] = &[
+    "https://app.example.com",
+    "http://localhost:3000",
+    "https://*.example.org",
+    "http://localhost:*",
+    "https://[2001:db8::1]",
+    "http://127.0.0.1:8080",
+    "https://api.example.com:8443",
+    "https://*.example.net:8443",
+    "chrome-extension://abcdefghijklmnop",
+];
+
+/// Request origins near the configured entries, before mutation.
+const ORIGIN_SEEDS: &[&str] = &[
+    "https://app.example.com",
+    "http://localhost:3000",
+    "http://localhost",
+    "http://localhost:8080",
+    "https://a.example.org",
+    "https://a.b.example.org",
+    "https://example.org",
+    "https://[2001:db8::1]",
+    "http://127.0.0.1:8080",
+    "https://api.example.com:8443",
+    "https://x.example.net:8443",
+    "https://x.example.net",
+    "chrome-extension://abcdefghijklmnop",
+    "null",
+    "https://evil.example",
+];
+
+const METHODS: &[&str] = &["PUT", "DELETE", "PATCH", "SUPER", "patch"];
+const ALLOW_HEADERS: &[&str] = &["x-test", "content-type", "authorization", "x-requested-with"];
+const EXPOSE: &[&str] = &["x-inner", "x-request-id"];
+const REQUEST_METHODS: &[&str] =
+    &["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "patch", "SUPER", "*", "CONNECT", "get", "OPTIONS", "", "PUT "];
+const NAME_POOL: &[&str] = &[
+    "x-test",
+    "X-Test",
+    "content-type",
+    "authorization",
+    "Authorization",
+    "x-requested-with",
+    "x-other",
+    "accept",
+    "*",
+    "X-REQUESTED-WITH",
+];
+
+fn subset(pool: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
+    proptest::sample::subsequence(pool, 0..=pool.len()).prop_map(|v| v.into_iter().map(str::to_owned).collect())
+}
+
+fn config() -> impl Strategy<Value = Config> {
+    let origins = prop_oneof![
+        1 => Just(Origins::Any),
+        4 => proptest::sample::subsequence(ENTRIES, 1..=4)
+            .prop_map(|v| Origins::List(v.into_iter().map(str::to_owned).collect())),
+    ];
+    let methods = (prop::bool::weighted(0.25), subset(METHODS));
+    let headers = (prop::bool::weighted(0.4), subset(ALLOW_HEADERS));
+    let expose = (prop::bool::weighted(0.25), subset(EXPOSE));
+    let flags = (
+        prop::bool::weighted(0.2),
+        any::<bool>(),
+        prop::option::of(0u64..=7200),
+        prop_oneof![Just(204u16), Just(200)],
+        prop::bool::weighted(0.2),
+        prop::bool::weighted(0.25),
+    );
+    (origins, methods, headers, expose, flags).prop_map(
+        |(origins, (any_method, methods), (any_header, headers), (expose_any, expose), flags)| {
+            let (allow_null, credentials, max_age, preflight_status, passthrough, block) = flags;
+            let credentials = credentials && !matches!(origins, Origins::Any);
+            let methods = methods.iter().map(|m| Method::from_bytes(m.as_bytes()).unwrap()).collect();
+            Config {
+                origins,
+                allow_null,
+                credentials,
+                any_method,
+                methods,
+                any_header,
+                headers,
+                expose_any,
+                expose,
+                max_age,
+                preflight_status,
+                passthrough,
+                block,
+            }
+        },
+    )
+}
+
+fn build_layer(config: &Config) -> CorsLayer {
+    let mut layer = match &config.origins {
+        Origins::Any => CorsLayer::new().allow_any_origin(),
+        Origins::List(list) => CorsLayer::new().allow_origins(list.iter()),
+    };
+    layer = if config.any_method { layer.allow_any_method() } else { layer.allow_methods(config.methods.clone()) };
+    layer = layer.allow_headers(
+        config.headers.iter().map(|h| HeaderName::from_bytes(h.as_bytes()).unwrap()).collect::<Vec<_>>(),
+    );
+    if config.any_header {
+        layer = layer.allow_any_header();
+    }
+    layer = layer.expose_headers(
+        config.expose.iter().map(|h| HeaderName::from_bytes(h.as_bytes()).unwrap()).collect::<Vec<_>>(),
+    );
+    if config.expose_any {
+        layer = layer.expose_any_header();
+    }
+    if let Some(secs) = config.max_age {
+        layer = layer.max_age(std::time::Duration::from_secs(secs));
+    }
+    layer
+        .allow_credentials(config.credentials)
+        .dangerously_allow_null_origin(config.allow_null)
+        .preflight_status(StatusCode::from_u16(config.preflight_status).unwrap())
+        .preflight_passthrough(config.passthrough)
+        .block_disallowed_origins(config.block)
+}
+
+/// A seed origin and how to damage it.
+fn origin() -> BoxedStrategy<Vec<u8>> {
+    let mutated = (0..ORIGIN_SEEDS.len(), 0u8..14, any::<prop::sample::Index>(), 0x20u8..=0x80).prop_map(
+        |(seed, mutation, at, byte)| {
+            let seed = ORIGIN_SEEDS[seed];
+            let mut o = seed.as_bytes().to_vec();
+            let i = at.index(o.len());
+            match mutation {
+                0..=4 => {}
+                // DEL cannot be in a header value at all; 0x80 (obs-text) can.
+                5 => o[i] = if byte == 0x7f { 0x80 } else { byte },
+                6 => o[i] = o[i].to_ascii_uppercase(),
+                7 => o.push(b'/'),
+                8 => o.extend_from_slice(if seed.starts_with("https") { b":443" } else { b":80" }),
+                9 => {
+                    o = if let Some(rest) = seed.strip_prefix("https") {
+                        format!("http{rest}").into_bytes()
+                    } else {
+                        seed.replacen("http", "https", 1).into_bytes()
+                    };
+                }
+                10 => o = seed.replacen("://", "://evil", 1).into_bytes(),
+                11 => o.extend_from_slice(b".evil.net"),
+                12 => o = seed.replacen("://", "://a.", 1).into_bytes(),
+                _ => o.extend_from_slice([&b":0"[..], b":65536", b":03000", b" ", b"\t"][i % 5]),
+            }
+            o
+        },
+    );
+    prop_oneof![
+        20 => mutated,
+        1 => Just(Vec::new()),
+        1 => proptest::collection::vec(0x21u8..0x7f, 0..24),
+    ]
+    .boxed()
+}
+
+/// `Access-Control-Request-Headers` lines: browser-style, or as proxies and attackers write them.
+fn acrh() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    let names = proptest::sample::subsequence(NAME_POOL, 0..=3);
+    let seps = proptest::collection::vec(0usize..6, 6);
+    (names, 0u8..8, seps, 10usize..24).prop_map(|(names, format, seps, commas)| {
+        const SEPS: [&str; 6] = [",", ", ", " ,", ",,", ",\t", " , , "];
+        let joined = |sep: &dyn Fn(usize) -> &'static str| {
+            let mut line = String::new();
+            for (i, n) in names.iter().enumerate() {
+                if i > 0 {
+                    line.push_str(sep(i));
+                }
+                line.push_str(n);
+            }
+            line.into_bytes()
+        };
+        match format {
+            0 | 1 => {
+                let mut lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+                lower.sort();
+                lower.dedup();
+                vec![lower.join(",").into_bytes()]
+            }
+            2 => vec![joined(&|_| ", ")],
+            3 => {
+                let mut line = joined(&|i| SEPS[seps[i % seps.len()]]);
+                if seps[0] % 2 == 0 {
+                    line.insert(0, b',');
+                }
+                if seps[1] % 2 == 0 {
+                    line.extend_from_slice(b" ,");
+                }
+                vec![line]
+            }
+            4 => {
+                let mut lines: Vec<Vec<u8>> = names.iter().map(|n| format!(" {n}\t").into_bytes()).collect();
+                lines.insert(seps[2] % (lines.len() + 1), Vec::new());
+                lines
+            }
+            5 => {
+                let mut line = joined(&|_| ",");
+                line.extend_from_slice([&b",bad name"[..], b",x@y", b",\"q\"", b",x/y", b", ", b",a\x80"][seps[3]]);
+                vec![line]
+            }
+            6 => {
+                let mut line = ",".repeat(commas).into_bytes();
+                line.extend_from_slice(&joined(&|_| ","));
+                vec![line]
+            }
+            _ => Vec::new(),
+        }
+    })
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Preflight,
+    Actual(&'static str),
+    NoOrigin { options_with_acrm: bool },
+}
+
+#[derive(Clone)]
+struct Case {
+    kind: Kind,
+    origins: Vec<Vec<u8>>,
+    acrm: Vec<Vec<u8>>,
+    acrh: Vec<Vec<u8>>,
+    /// The simulated browser's credentials mode is `include`.
+    credentials_mode: bool,
+    host: Option<&'static str>,
+    sec_fetch_site: Option<&'static str>,
+    inner: InnerSpec,
+}
+
+impl std::fmt::Debug for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |lines: &[Vec<u8>]| lines.iter().map(|l| l.escape_ascii().to_string()).collect::<Vec<_>>();
+        f.debug_struct("Case")
+            .field("kind", &self.kind)
+            .field("origins", &show(&self.origins))
+            .field("acrm", &show(&self.acrm))
+            .field("acrh", &show(&self.acrh))
+            .field("credentials_mode", &self.credentials_mode)
+            .field("host", &self.host)
+            .field("sec_fetch_site", &self.sec_fetch_site)
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug)]
+struct InnerSpec {
+    status: u16,
+    vary: Vec<&'static str>,
+    own_allow_origin: bool,
+    own_expose: bool,
+    x_inner: bool,
+    content_type: bool,
+    set_cookie: bool,
+}
+
+fn inner_spec() -> impl Strategy<Value = InnerSpec> {
+    let vary = proptest::sample::subsequence(&["accept-encoding", "Origin", "*", "accept-encoding, cookie"][..], 0..=2);
+    (prop_oneof![4 => Just(200u16), 1 => Just(405)], vary, any::<[bool; 5]>()).prop_map(|(status, vary, flags)| {
+        InnerSpec {
+            status,
+            vary,
+            own_allow_origin: flags[0],
+            own_expose: flags[1],
+            x_inner: flags[2],
+            content_type: flags[3],
+            set_cookie: flags[4],
+        }
+    })
+}
+
+/// An origin the configuration allows (a pattern instantiated), to keep grants frequent.
+fn matching_origin(config: &Config) -> BoxedStrategy<Vec<u8>> {
+    let Origins::List(entries) = &config.origins else {
+        return origin().boxed();
+    };
+    let entries = entries.clone();
+    (any::<prop::sample::Index>(), 0usize..3, any::<bool>())
+        .prop_map(move |(at, label, port)| {
+            let entry = at.get(&entries);
+            let labels = ["a.", "b.c.", "x-y_z."][label];
+            let origin = entry.replacen("://*.", &format!("://{labels}"), 1);
+            let origin = match origin.strip_suffix(":*") {
+                Some(host) if port => format!("{host}:8080"),
+                Some(host) => host.to_owned(),
+                None => origin,
+            };
+            origin.into_bytes()
+        })
+        .boxed()
+}
+
+fn config_and_case() -> impl Strategy<Value = (Config, Case)> {
+    config().prop_flat_map(|config| {
+        let origin = prop_oneof![1 => origin(), 1 => matching_origin(&config)].boxed();
+        (Just(config), case_with(origin))
+    })
+}
+
+fn case_with(origin: BoxedStrategy<Vec<u8>>) -> impl Strategy<Value = Case> {
+    let kind = prop_oneof![
+        8 => Just(Kind::Preflight),
+        2 => Just(Kind::Actual("GET")),
+        2 => Just(Kind::Actual("POST")),
+        1 => Just(Kind::Actual("PUT")),
+        1 => Just(Kind::Actual("OPTIONS")),
+        1 => any::<bool>().prop_map(|options_with_acrm| Kind::NoOrigin { options_with_acrm }),
+    ];
+    let origins =
+        prop_oneof![12 => origin.clone().prop_map(|o| vec![o]), 1 => proptest::collection::vec(origin, 2..=2)];
+    let acrm_one = proptest::sample::select(REQUEST_METHODS).prop_map(|m| m.as_bytes().to_vec());
+    let acrm = prop_oneof![15 => acrm_one.clone().prop_map(|m| vec![m]), 1 => proptest::collection::vec(acrm_one, 2)];
+    let host = prop_oneof![3 => Just(None), 1 => Just(Some("app.example.com")), 1 => Just(Some("localhost:3000"))];
+    let site = prop_oneof![3 => Just(None), 1 => Just(Some("same-origin")), 1 => Just(Some("cross-site"))];
+    (kind, origins, acrm, acrh(), any::<bool>(), host, site, inner_spec()).prop_map(
+        |(kind, origins, acrm, acrh, credentials_mode, host, sec_fetch_site, inner)| Case {
+            kind,
+            origins,
+            acrm,
+            acrh,
+            credentials_mode,
+            host,
+            sec_fetch_site,
+            inner,
+        },
+    )
+}
+
+fn build_request(case: &Case) -> Request<Body> {
+    let method = match case.kind {
+        Kind::Preflight | Kind::NoOrigin { options_with_acrm: true } => "OPTIONS",
+        Kind::Actual(m) => m,
+        Kind::NoOrigin { options_with_acrm: false } => "GET",
+    };
+    let mut request = Request::builder().method(method).uri("/items").body(Body::default()).unwrap();
+    let headers = request.headers_mut();
+    let mut add = |name: &'static str, value: &[u8]| {
+        headers.append(HeaderName::from_static(name), HeaderValue::from_bytes(value).unwrap());
+    };
+    if !matches!(case.kind, Kind::NoOrigin { .. }) {
+        for origin in &case.origins {
+            add("origin", origin);
+        }
+    }
+    if matches!(case.kind, Kind::Preflight | Kind::NoOrigin { options_with_acrm: true }) {
+        for m in &case.acrm {
+            add("access-control-request-method", m);
+        }
+        for line in &case.acrh {
+            add("access-control-request-headers", line);
+        }
+    }
+    if let Some(host) = case.host {
+        add("host", host.as_bytes());
+    }
+    if let Some(site) = case.sec_fetch_site {
+        add("sec-fetch-site", site.as_bytes());
+    }
+    request
+}
+
+fn build_inner(spec: &InnerSpec) -> Inner {
+    let mut inner = Inner {
+        calls: Arc::new(AtomicUsize::new(0)),
+        ..Inner::with_status(StatusCode::from_u16(spec.status).unwrap())
+    };
+    for v in &spec.vary {
+        inner = inner.with_header("vary", v);
+    }
+    if spec.own_allow_origin {
+        inner = inner.with_header("access-control-allow-origin", "*");
+    }
+    if spec.own_expose {
+        inner = inner.with_header("access-control-expose-headers", "x-inner");
+    }
+    if spec.x_inner {
+        inner = inner.with_header("x-inner", "1");
+    }
+    if spec.content_type {
+        inner = inner.with_header("content-type", "text/plain");
+    }
+    if spec.set_cookie {
+        inner = inner.with_header("set-cookie", "a=b");
+    }
+    inner
+}
+
+fn elements(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers
+        .get_all(name)
+        .iter()
+        .flat_map(|line| line.to_str().unwrap().split(','))
+        .map(|e| e.trim().to_ascii_lowercase())
+        .filter(|e| !e.is_empty())
+        .collect()
+}
+
+fn no_access_control(outcome: &Outcome) -> bool {
+    outcome.no_grant()
+}
+
+/// Same-origin as the layer documents it: `Sec-Fetch-Site: same-origin`, or `Origin`'s
+/// authority equal to `Host` (a default port spelled out in `Host` ignored).
+fn same_origin(case: &Case) -> bool {
+    if case.sec_fetch_site == Some("same-origin") {
+        return true;
+    }
+    // The first `Origin` line counts: two lines are refused anyway, and blocking concerns browsers.
+    let (Some(host), [origin, ..]) = (case.host, case.origins.as_slice()) else { return false };
+    let origin = String::from_utf8_lossy(origin);
+    [("http://", ":80"), ("https://", ":443")].iter().any(|(scheme, port)| {
+        origin.strip_prefix(scheme).is_some_and(|authority| {
+            authority.eq_ignore_ascii_case(host) || authority.eq_ignore_ascii_case(host.trim_end_matches(port))
+        })
+    })
+}
+
+fn check_case(config: &Config, case: &Case) -> Result<(), TestCaseError> {
+    let layer = build_layer(config);
+    prop_assert!(layer.validate().is_ok(), "generated configuration is invalid: {:?}", layer.validate());
+    let inner = build_inner(&case.inner);
+    let request = build_request(case);
+    let outcome = RUNTIME.with(|rt| rt.block_on(support::send(&layer, &inner, request)));
+    let calls = inner.calls();
+    let headers = &outcome.headers;
+
+    // Invariants that hold for every response.
+    let allow_origin = outcome.header("access-control-allow-origin");
+    let request_origin = match (&case.kind, case.origins.as_slice()) {
+        (Kind::NoOrigin { .. }, _) => None,
+        (_, [one]) => Some(one.as_slice()),
+        _ => None,
+    };
+    if let Some(value) = allow_origin {
+        let from_inner = matches!(case.kind, Kind::NoOrigin { .. }) && case.inner.own_allow_origin;
+        prop_assert!(
+            value == "*" || Some(value.as_bytes()) == request_origin || from_inner,
+            "allow-origin {value:?} is neither `*` nor the request's origin {request_origin:?}"
+        );
+        prop_assert!(
+            !(value == "*" && headers.contains_key("access-control-allow-credentials")),
+            "`*` with credentials"
+        );
+    }
+    if let Some(creds) = outcome.header("access-control-allow-credentials") {
+        prop_assert_eq!(creds, "true");
+    }
+    let vary = elements(headers, "vary");
+    let inner_vary_star = calls == 1 && case.inner.vary.contains(&"*");
+    if inner_vary_star {
+        prop_assert!(vary.contains(&"*".to_owned()), "inner `Vary: *` lost: {vary:?}");
+    } else {
+        prop_assert_eq!(headers.get_all("vary").iter().count(), 1, "Vary lines: {:?}", headers);
+        prop_assert_eq!(vary.iter().filter(|e| *e == "origin").count(), 1, "Vary: {:?}", vary);
+        if calls == 1 {
+            for v in &case.inner.vary {
+                for e in v.split(',') {
+                    prop_assert!(vary.contains(&e.trim().to_ascii_lowercase()), "inner Vary {e} clobbered: {vary:?}");
+                }
+            }
+        }
+    }
+
+    match &case.kind {
+        Kind::NoOrigin { .. } => {
+            prop_assert_eq!(calls, 1);
+            prop_assert_eq!(outcome.status.as_u16(), case.inner.status);
+            if !case.inner.own_allow_origin {
+                prop_assert!(allow_origin.is_none());
+            }
+        }
+        Kind::Preflight => check_preflight(config, case, &outcome, calls, &vary)?,
+        Kind::Actual(method) => check_actual(config, case, method, &outcome, calls)?,
+    }
+    Ok(())
+}
+
+fn check_preflight(
+    config: &Config,
+    case: &Case,
+    outcome: &Outcome,
+    calls: usize,
+    vary: &[String],
+) -> Result<(), TestCaseError> {
+    let granted = oracle::preflight_verdict(config, &case.origins, &case.acrm, &case.acrh);
+    if config.passthrough {
+        prop_assert_eq!(calls, 1, "passthrough preflight must reach the inner service once");
+        prop_assert_eq!(outcome.status.as_u16(), case.inner.status);
+    } else {
+        prop_assert_eq!(calls, 0, "the inner service answered a preflight");
+        let want = if granted { config.preflight_status } else { 403 };
+        prop_assert_eq!(outcome.status.as_u16(), want, "granted: {}", granted);
+    }
+    let inner_vary_star = calls == 1 && case.inner.vary.contains(&"*");
+    for name in ["origin", "access-control-request-method", "access-control-request-headers"] {
+        prop_assert!(inner_vary_star || vary.contains(&name.to_owned()), "preflight Vary lacks {name}: {vary:?}");
+    }
+    if !granted {
+        prop_assert!(no_access_control(outcome), "failed preflight discloses: {:?}", outcome.headers);
+    } else {
+        // A granted preflight echoes what was asked, never the whole policy.
+        let method = &case.acrm[0];
+        match outcome.header("access-control-allow-methods") {
+            Some(m) => prop_assert_eq!(m.as_bytes(), method.as_slice()),
+            None => prop_assert!(matches!(method.as_slice(), b"GET" | b"HEAD" | b"POST")),
+        }
+        let asked: BTreeSet<String> = oracle::requested_header_names(&case.acrh)
+            .unwrap()
+            .iter()
+            .map(|n| String::from_utf8_lossy(n).to_ascii_lowercase())
+            .collect();
+        for granted_name in elements(&outcome.headers, "access-control-allow-headers") {
+            prop_assert!(
+                asked.contains(&granted_name) || granted_name == "*" || granted_name == "authorization",
+                "allow-headers grants {granted_name} which was not asked for"
+            );
+        }
+        prop_assert_eq!(
+            outcome.header("access-control-max-age").map(str::to_owned),
+            config.max_age.map(|s| s.to_string())
+        );
+    }
+
+    // What the browser does with this answer.
+    let origin = String::from_utf8_lossy(&case.origins[0]).into_owned();
+    let method = String::from_utf8_lossy(&case.acrm[0]).into_owned();
+    let names: Vec<String> = oracle::requested_header_names(&case.acrh)
+        .unwrap_or_default()
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).to_ascii_lowercase())
+        .collect();
+    let browser = BrowserRequest {
+        origin,
+        method,
+        headers: names.iter().map(|n| (n.clone(), b"1".to_vec())).collect(),
+        credentials: case.credentials_mode,
+    };
+    let verdict = fetch_model::validate_preflight(&browser, &names, outcome.status, &outcome.headers);
+    let status_ok = !config.passthrough || (200..300).contains(&case.inner.status);
+    let expected = granted && status_ok && (!case.credentials_mode || config.credentials);
+    prop_assert_eq!(verdict.is_ok(), expected, "browser verdict {:?}; policy grants: {}", verdict, granted);
+    Ok(())
+}
+
+fn check_actual(
+    config: &Config,
+    case: &Case,
+    method: &str,
+    outcome: &Outcome,
+    calls: usize,
+) -> Result<(), TestCaseError> {
+    let granted = oracle::actual_verdict(config, &case.origins);
+    let blocked = !granted && config.block && !same_origin(case);
+    prop_assert_eq!(calls, usize::from(!blocked), "inner calls (granted {}, blocked {})", granted, blocked);
+    prop_assert_eq!(outcome.status.as_u16(), if blocked { 403 } else { case.inner.status });
+    if !granted {
+        for name in ["access-control-allow-origin", "access-control-allow-credentials", "access-control-expose-headers"]
+        {
+            prop_assert!(!outcome.has(name), "refused request carries {name}: {:?}", outcome.headers);
+        }
+    }
+    let browser = BrowserRequest {
+        origin: String::from_utf8_lossy(&case.origins[0]).into_owned(),
+        method: method.to_owned(),
+        headers: Vec::new(),
+        credentials: case.credentials_mode,
+    };
+    let expected = granted && (!case.credentials_mode || config.credentials);
+    let readable = fetch_model::readable_response_headers(&browser, &outcome.headers);
+    prop_assert_eq!(readable.is_some(), expected, "CORS check on {:?}", outcome.headers);
+    if let Some(readable) = readable {
+        // What the configuration says script may read, among the headers present.
+        let inner = build_inner(&case.inner);
+        let inner_names: BTreeSet<&str> = inner.headers.iter().map(|(n, _)| n.as_str()).collect();
+        let inner_expose = if case.inner.own_expose { vec!["x-inner"] } else { vec![] };
+        let expected: BTreeSet<String> = outcome
+            .headers
+            .keys()
+            .map(|n| n.as_str())
+            .filter(|n| !fetch_model::is_forbidden_response_header_name(n))
+            .filter(|n| {
+                fetch_model::is_cors_safelisted_response_header_name(n)
+                    || inner_expose.contains(n)
+                    || (!config.expose_any && config.expose.iter().any(|e| e == n))
+                    || (config.expose_any && !config.credentials)
+                    || (config.expose_any && inner_names.contains(n) && !n.starts_with("access-control-"))
+            })
+            .map(str::to_owned)
+            .collect();
+        prop_assert_eq!(readable, expected, "readable headers of {:?}", outcome.headers);
+    }
+    Ok(())
+}
+
+thread_local! {
+    static RUNTIME: tokio::runtime::Runtime =
+        tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    /// The browser allows exactly what the policy says, and the layer's invariants hold.
+    #[test]
+    fn browser_allows_exactly_what_the_policy_says((config, case) in config_and_case()) {
+        check_case(&config, &case)?;
+    }
+}
+
+/// Regression (found by the model, fixed in `src/decision.rs`): with `block_disallowed_origins`,
+/// an `Origin` that only *looks* like the server's own (`" ttp://host"`, `ftp://host`) was taken
+/// for a same-origin request and let through to the inner service.
+#[tokio::test]
+async fn only_http_and_https_origins_can_be_same_origin() {
+    let layer = CorsLayer::new().allow_origins(["https://app.example.com"]).block_disallowed_origins(true);
+    for origin in [" ttp://localhost:3000", "ftp://localhost:3000", "ws://localhost:3000"] {
+        let inner = Inner::ok();
+        let out =
+            support::send(&layer, &inner, support::request("GET", &[("origin", origin), ("host", "localhost:3000")]))
+                .await;
+        assert_eq!(out.status, StatusCode::FORBIDDEN, "{origin}");
+        assert!(!out.inner_called, "{origin}");
+        assert!(out.no_grant());
+    }
+    let inner = Inner::ok();
+    let same = support::request("GET", &[("origin", "http://localhost:3000"), ("host", "localhost:3000")]);
+    let out = support::send(&layer, &inner, same).await;
+    assert_eq!(out.status, StatusCode::OK);
+    assert!(out.inner_called);
+    assert!(out.no_grant());
+}
+
+/// The generators reach every interesting region: granted and refused preflights and actual
+/// requests, blocked requests, credentialed successes. Without this, a generator change could
+/// silently make the property above vacuous.
+#[test]
+fn generators_cover_the_interesting_cases() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = config_and_case();
+    let mut counts = [0usize; 7];
+    let n = 4000;
+    for _ in 0..n {
+        let (config, case) = strategy.new_tree(&mut runner).unwrap().current();
+        let i = match &case.kind {
+            Kind::Preflight if oracle::preflight_verdict(&config, &case.origins, &case.acrm, &case.acrh) => {
+                if config.credentials && case.credentials_mode {
+                    counts[6] += 1;
+                }
+                0
+            }
+            Kind::Preflight => 1,
+            Kind::Actual(_) if oracle::actual_verdict(&config, &case.origins) => 2,
+            Kind::Actual(_) if config.block && !same_origin(&case) => 4,
+            Kind::Actual(_) => 3,
+            Kind::NoOrigin { .. } => 5,
+        };
+        counts[i] += 1;
+    }
+    // granted/refused preflight, granted/refused/blocked actual, non-CORS, credentialed grant
+    eprintln!("categories: {counts:?}");
+    for (i, &c) in counts.iter().enumerate() {
+        assert!(c * 100 >= n, "category {i} is under 1% of cases: {counts:?}");
+    }
+}
+
+/// Regression (found by the model, fixed in `src/origin_matcher.rs`): a bracket made the whole
+/// host "plausible", so `https://*.example.org` accepted `https://[.example.org` (and
+/// `https://[x].example.org`): `[` counted as a label.
+#[tokio::test]
+async fn brackets_are_not_labels() {
+    let layer = CorsLayer::new().allow_origins(["https://*.example.org", "http://[::1]:*"]);
+    for origin in ["https://[.example.org", "https://[x].example.org", "https://[::1].example.org"] {
+        let out = support::send(&layer, &Inner::ok(), support::request("GET", &[("origin", origin)])).await;
+        assert!(out.no_grant(), "{origin}: {:?}", out.headers);
+    }
+    for origin in ["https://a.example.org", "http://[::1]:8080", "http://[::1]"] {
+        let out = support::send(&layer, &Inner::ok(), support::request("GET", &[("origin", origin)])).await;
+        assert_eq!(out.header("access-control-allow-origin"), Some(origin));
+    }
+}
