@@ -40,8 +40,20 @@
 //! `CONNECT`, `cookie`, `set-cookie`, a `max_age` above a day, ...) is a [`ConfigError`] that
 //! says what to change. [`CorsLayer::validate`] returns all of them at once; an invalid layer
 //! panics when it wraps a service, at startup, never while serving.
+//!
+//! # Features
+//!
+//! Every feature is off by default: without any, the crate depends on `http`,
+//! `pin-project-lite`, `tower-layer` and `tower-service` only.
+//!
+//! - `tracing`: one `DEBUG` event per refused request, target `tower_cors`, with a stable
+//!   reason code and the offending value, escaped and capped.
+//! - `serde`: `CorsConfig`, the whole policy from TOML, JSON, YAML or the environment, turned
+//!   into a layer with `CorsLayer::try_from`, which reports every problem at once.
+//! - `reload`: `CorsLayer::reloadable`, which swaps the whole policy at runtime, atomically,
+//!   without locks on the request path.
 #![forbid(unsafe_code)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod allow_methods;
 mod allow_origin;
