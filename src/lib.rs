@@ -41,6 +41,16 @@
 //! says what to change. [`CorsLayer::validate`] returns all of them at once; an invalid layer
 //! panics when it wraps a service, at startup, never while serving.
 //!
+//! # Guides
+//!
+//! - [Where the layer goes in axum](guides::axum), and why `MethodRouter::route_layer` breaks
+//!   preflights.
+//! - [gRPC-web with tonic](guides::grpc_web).
+//! - [Security considerations](guides::security): CORS is not access control.
+//! - [Migrating from tower-http](guides::migrating_from_tower_http).
+//! - [Why was my request refused?](guides::refused_requests): the `tracing` feature.
+//! - Live reconfiguration: the `reload` feature and `CorsLayer::reloadable`.
+//!
 //! # Features
 //!
 //! Every feature is off by default: without any, the crate depends on `http`,
@@ -92,3 +102,17 @@ pub use header_list::{AllowHeaders, ExposeHeaders};
 pub use layer::CorsLayer;
 pub use private_network::AllowPrivateNetwork;
 pub use service::Cors;
+
+/// Guides: longer explanations, with examples that are compiled and run as doctests.
+pub mod guides {
+    #[doc = include_str!("../docs/axum.md")]
+    pub mod axum {}
+    #[doc = include_str!("../docs/grpc_web.md")]
+    pub mod grpc_web {}
+    #[doc = include_str!("../docs/security.md")]
+    pub mod security {}
+    #[doc = include_str!("../docs/migrating_from_tower_http.md")]
+    pub mod migrating_from_tower_http {}
+    #[doc = include_str!("../docs/refused_requests.md")]
+    pub mod refused_requests {}
+}

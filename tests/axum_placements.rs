@@ -230,7 +230,8 @@ async fn method_router_layer_covers_that_route_and_its_405_fallback() {
     assert_eq!(server.preflight("/items").await, granted_preflight_in_route());
     assert_eq!(server.put("/items", &[]).await, granted(StatusCode::OK));
     assert_eq!(hits.count(), 1);
-    // Other routes have no CORS at all.
+    // Other routes and unknown paths have no CORS at all.
+    assert_eq!(server.preflight("/nope").await, Reply::new(StatusCode::NOT_FOUND, &[]));
     assert_eq!(server.preflight("/other").await, method_not_allowed());
     assert_eq!(server.put("/other", &[]).await, Reply::new(StatusCode::OK, &[]));
 }
@@ -245,6 +246,7 @@ async fn method_router_route_layer_breaks_preflights() {
     // browser never sends the PUT.
     assert_eq!(server.preflight("/items").await, method_not_allowed());
     assert_eq!(hits.count(), 0);
+    assert_eq!(server.preflight("/nope").await, Reply::new(StatusCode::NOT_FOUND, &[]));
     // The actual request itself would be fine, if the browser ever got that far.
     assert_eq!(server.put("/items", &[]).await, granted(StatusCode::OK));
     assert_eq!(hits.count(), 1);
@@ -258,6 +260,7 @@ async fn service_builder_with_cors_outside_authentication() {
 
     // Preflights carry no credentials: answered before authentication runs.
     assert_eq!(server.preflight("/items").await, granted_preflight_in_route());
+    assert_eq!(server.preflight("/nope").await, granted_preflight());
     // The 401 itself carries the grant, so the page can read it.
     assert_eq!(server.put("/items", &[]).await, granted(StatusCode::UNAUTHORIZED));
     assert_eq!(hits.count(), 0);
@@ -273,6 +276,7 @@ async fn authentication_outside_cors_breaks_preflights() {
     let server = Server::start(app).await;
 
     assert_eq!(server.preflight("/items").await, Reply::new(StatusCode::UNAUTHORIZED, &[("allow", "GET,HEAD,PUT")]));
+    assert_eq!(server.preflight("/nope").await, Reply::new(StatusCode::UNAUTHORIZED, &[]));
     // Even a 401 to the actual request is unreadable to the page: no CORS headers on it.
     assert_eq!(server.put("/items", &[]).await, Reply::new(StatusCode::UNAUTHORIZED, &[]));
     assert_eq!(server.put("/items", &[("authorization", "Bearer t")]).await, granted(StatusCode::OK));
@@ -285,6 +289,8 @@ async fn a_layer_added_before_the_routes_does_not_apply_to_them() {
     let server = Server::start(Router::new().layer(cors()).route("/items", hits.routes())).await;
 
     assert_eq!(server.preflight("/items").await, method_not_allowed());
+    // Only the fallback that existed when `layer` was called is wrapped.
+    assert_eq!(server.preflight("/nope").await, granted_preflight());
     assert_eq!(server.put("/items", &[]).await, Reply::new(StatusCode::OK, &[]));
     assert_eq!(hits.count(), 1);
 }
