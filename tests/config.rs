@@ -66,6 +66,24 @@ fn json_round_trip_keeps_every_field() {
 }
 
 #[test]
+fn yaml_reads_and_round_trips() {
+    let config: CorsConfig = serde_norway::from_str(
+        "allow_origins:\n  - https://app.example.com\nallow_methods: PUT, DELETE\nallow_headers: '*'\nmax_age_secs: 600\n",
+    )
+    .unwrap();
+    let mut expected = CorsConfig::default();
+    expected.allow_origins = strings(&["https://app.example.com"]);
+    expected.allow_methods = strings(&["PUT", "DELETE"]);
+    expected.allow_headers = strings(&["*"]);
+    expected.max_age_secs = Some(600);
+    assert_eq!(config, expected);
+    let back: CorsConfig = serde_norway::from_str(&serde_norway::to_string(&config).unwrap()).unwrap();
+    assert_eq!(back, config);
+    let error = serde_norway::from_str::<CorsConfig>("allow_origin: '*'\n").unwrap_err();
+    assert!(error.to_string().contains("unknown field `allow_origin`"), "{error}");
+}
+
+#[test]
 fn an_empty_file_is_the_default_configuration() {
     let config: CorsConfig = toml::from_str("").unwrap();
     assert_eq!(config, CorsConfig::default());
