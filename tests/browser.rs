@@ -28,6 +28,7 @@ mod harness;
 #[path = "browser/servers.rs"]
 mod servers;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -288,7 +289,7 @@ fn cases() -> Vec<Case> {
             api: "credentials",
             fetches: vec![get().credentials()],
             observed: vec![read("GET cookie: session=abc")],
-            server: &["GET 200"],
+            server: &["GET 200 with cookie"],
             inner: &["GET cookie: session=abc"],
         },
         Case {
@@ -297,7 +298,7 @@ fn cases() -> Vec<Case> {
             api: "basic",
             fetches: vec![get().credentials()],
             observed: vec![blocked()],
-            server: &["GET 200"],
+            server: &["GET 200 with cookie"],
             inner: &["GET cookie: session=abc"],
         },
         Case {
@@ -306,7 +307,7 @@ fn cases() -> Vec<Case> {
             api: "credentials",
             fetches: vec![put().credentials()],
             observed: vec![read("PUT cookie: session=abc")],
-            server: &["preflight PUT x-custom 204", "PUT 200"],
+            server: &["preflight PUT x-custom 204", "PUT 200 with cookie"],
             inner: &["PUT cookie: session=abc"],
         },
         Case {
@@ -317,6 +318,33 @@ fn cases() -> Vec<Case> {
             observed: vec![read("GET")],
             server: &["GET 200"],
             inner: &["GET"],
+        },
+        Case {
+            name: "expose_any_header without credentials: `*` makes every header readable",
+            page: Allowed,
+            api: "expose-any",
+            fetches: vec![get().read("x-secret")],
+            observed: vec![read_with("GET", json!({ "x-secret": "s3cret" }))],
+            server: &["GET 200"],
+            inner: &["GET"],
+        },
+        Case {
+            name: "expose_any_header with credentials: the names are listed, as `*` would be literal",
+            page: Allowed,
+            api: "expose-any+credentials",
+            fetches: vec![get().credentials().read("x-secret")],
+            observed: vec![read_with("GET cookie: session=abc", json!({ "x-secret": "s3cret" }))],
+            server: &["GET 200 with cookie"],
+            inner: &["GET cookie: session=abc"],
+        },
+        Case {
+            name: "allow_any_header with credentials: the names are echoed, as `*` would be literal",
+            page: Allowed,
+            api: "any-header+credentials",
+            fetches: vec![get().credentials().header("x-anything", "1")],
+            observed: vec![read("GET cookie: session=abc")],
+            server: &["preflight GET x-anything 204", "GET 200 with cookie"],
+            inner: &["GET cookie: session=abc"],
         },
         // block_disallowed_origins.
         Case {
@@ -466,6 +494,9 @@ fn policies(page: &str, page_port: u16) -> Vec<(&'static str, CorsLayer)> {
         ("cached-1s", put_only().max_age(Duration::from_secs(1))),
         ("subdomains", put_only().allow_origins([format!("http://*.localhost:{page_port}")])),
         ("any-header", CorsLayer::new().allow_origins([page]).allow_any_header()),
+        ("any-header+credentials", CorsLayer::new().allow_origins([page]).allow_any_header().allow_credentials(true)),
+        ("expose-any", CorsLayer::new().allow_origins([page]).expose_any_header()),
+        ("expose-any+credentials", CorsLayer::new().allow_origins([page]).expose_any_header().allow_credentials(true)),
         ("any-header+auth", CorsLayer::new().allow_origins([page]).allow_any_header().allow_headers([AUTHORIZATION])),
     ]
 }
@@ -499,8 +530,11 @@ async fn cors_in_headless_chromium() {
 
     let browser = Browser::start().await.unwrap_or_else(|e| panic!("the browser could not start: {e}"));
     println!("browser: {}", browser.version().await.unwrap_or_default());
-    // Run the cases in a task so that a panic still lets the browser be stopped below.
+    // Run the cases in a task, so that even after a panic the browser is stopped below.
+    let browser = Arc::new(browser);
+    let in_task = Arc::clone(&browser);
     let run = tokio::spawn(async move {
+        let browser = in_task;
         let mut failures = Vec::new();
         let cases = cases();
         for (n, case) in cases.iter().enumerate() {
@@ -521,13 +555,14 @@ async fn cors_in_headless_chromium() {
                 }
             }
         }
-        (browser, failures, cases.len())
+        (failures, cases.len())
     });
-    let (browser, failures, count) = match run.await {
-        Ok(done) => done,
-        Err(panicked) => std::panic::resume_unwind(panicked.into_panic()),
-    };
-    browser.stop().await;
+    let finished = run.await;
+    match Arc::try_unwrap(browser) {
+        Ok(browser) => browser.stop().await,
+        Err(_) => unreachable!("the task has ended, and its handle on the browser with it"),
+    }
+    let (failures, count) = finished.unwrap_or_else(|panicked| std::panic::resume_unwind(panicked.into_panic()));
     assert!(count >= 20, "at least 20 cases");
     assert!(failures.is_empty(), "{} of {count} browser cases failed: {failures:#?}", failures.len());
 }

@@ -21,7 +21,8 @@ pub(crate) struct Entry {
     /// `true` when logged by the application (inside the CORS layer), `false` by the server (outside).
     pub(crate) inner: bool,
     pub(crate) origin: Option<String>,
-    /// Server: `PUT 200` or `preflight PUT x-custom 204`. Inner: what the application answered.
+    /// Server: `PUT 200`, `GET 200 with cookie` or `preflight PUT x-custom 204`. Inner: what the
+    /// application answered.
     pub(crate) line: String,
 }
 
@@ -124,8 +125,9 @@ async fn log_request(State(api): State<Api>, request: Request, next: Next) -> Re
     } else {
         request.method().to_string()
     };
+    let cookie = if request.headers().contains_key("cookie") { " with cookie" } else { "" };
     let response = next.run(request).await;
-    let line = format!("{what} {}", response.status().as_u16());
+    let line = format!("{what} {}{cookie}", response.status().as_u16());
     api.log.push(Entry { api: api.name, inner: false, origin, line });
     response
 }
