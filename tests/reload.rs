@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -157,12 +158,24 @@ fn inner(
     })
 }
 
-/// Swaps between B and A `swaps` times, yielding in between, then raises `done`.
-async fn swap_many(handle: ReloadHandle, swaps: usize, done: Arc<AtomicBool>) {
-    for i in 0..swaps {
+/// Swaps between B and A at least `swaps` times, pausing with `pause` in between, and on until
+/// every kind of request has been answered by both policies (so that a slow machine cannot make
+/// the test pass without a race), then raises `done`.
+async fn swap_many<P: Future<Output = ()>>(
+    handle: ReloadHandle,
+    swaps: usize,
+    seen: Arc<Mutex<Seen>>,
+    done: Arc<AtomicBool>,
+    pause: impl Fn() -> P,
+) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    for i in 0.. {
+        if i >= swaps && (seen.lock().await.both_policies_seen() || std::time::Instant::now() > deadline) {
+            break;
+        }
         let next = if i % 2 == 0 { policy_b() } else { policy_a() };
         handle.reload(next).unwrap();
-        tokio::task::yield_now().await;
+        pause().await;
     }
     done.store(true, Ordering::SeqCst);
 }
@@ -184,6 +197,12 @@ const CASES: [(Kind, &str); 6] = [
 impl Seen {
     /// Every request kind was answered by both policies at some point, so the swaps really did
     /// race with the requests.
+    fn both_policies_seen(&self) -> bool {
+        CASES.iter().all(|&(kind, origin)| {
+            [Which::A, Which::B].iter().all(|&which| self.counts.get(&(kind, origin, which)).is_some_and(|&n| n > 0))
+        })
+    }
+
     fn assert_both_policies_seen(&self) {
         for (kind, origin) in CASES {
             for which in [Which::A, Which::B] {
@@ -219,7 +238,7 @@ async fn concurrent_requests_through_the_service_never_see_a_mixed_policy() {
             }
         }));
     }
-    let reloader = tokio::spawn(swap_many(handle, 600, Arc::clone(&done)));
+    let reloader = tokio::spawn(swap_many(handle, 600, Arc::clone(&seen), Arc::clone(&done), tokio::task::yield_now));
     reloader.await.unwrap();
     for task in tasks {
         task.await.unwrap();
@@ -283,13 +302,8 @@ async fn concurrent_requests_through_an_axum_server_never_see_a_mixed_policy() {
             }
         }));
     }
-    let reloader = tokio::spawn(async move {
-        for i in 0..300 {
-            handle.reload(if i % 2 == 0 { policy_b() } else { policy_a() }).unwrap();
-            tokio::time::sleep(Duration::from_micros(200)).await;
-        }
-        done.store(true, Ordering::SeqCst);
-    });
+    let pause = || tokio::time::sleep(Duration::from_micros(200));
+    let reloader = tokio::spawn(swap_many(handle, 300, Arc::clone(&seen), Arc::clone(&done), pause));
     reloader.await.unwrap();
     for task in tasks {
         task.await.unwrap();
