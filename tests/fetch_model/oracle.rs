@@ -157,12 +157,12 @@ pub fn header_allowed(config: &Config, name: &[u8]) -> bool {
     listed || (config.any_header && !name.eq_ignore_ascii_case(b"authorization"))
 }
 
-/// The requested names of every `Access-Control-Request-Headers` line, or `Err` when the value
+/// The requested names of every `Access-Control-Request-Headers` line, or `None` when the value
 /// is malformed (a non-token element, or past the documented junk bounds).
-pub fn requested_header_names(lines: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, ()> {
+pub fn requested_header_names(lines: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
     let total: usize = lines.iter().map(Vec::len).sum();
     if total > MAX_REQUEST_HEADERS_BYTES {
-        return Err(());
+        return None;
     }
     let mut names = Vec::new();
     let mut empty = 0;
@@ -178,15 +178,15 @@ pub fn requested_header_names(lines: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, ()> {
                 continue;
             }
             if !trimmed.iter().all(|&b| is_tchar(b)) {
-                return Err(());
+                return None;
             }
             names.push(trimmed.to_vec());
         }
     }
     if empty > MAX_EMPTY_ELEMENTS {
-        return Err(());
+        return None;
     }
-    Ok(names)
+    Some(names)
 }
 
 /// What the policy says about a preflight: one `Origin` line (or several: refused), the
@@ -197,10 +197,7 @@ pub fn preflight_verdict(config: &Config, origins: &[Vec<u8>], methods: &[Vec<u8
     if !origin_allowed(config, origin) || !method_allowed(config, method) {
         return false;
     }
-    match requested_header_names(acrh) {
-        Ok(names) => names.iter().all(|n| header_allowed(config, n)),
-        Err(()) => false,
-    }
+    requested_header_names(acrh).is_some_and(|names| names.iter().all(|n| header_allowed(config, n)))
 }
 
 /// What the policy says about an actual request's origin lines.
