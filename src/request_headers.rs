@@ -23,7 +23,9 @@ pub(crate) struct HeaderRule {
 
 impl HeaderRule {
     fn allows(&self, name: &[u8]) -> bool {
-        let listed = self.list.iter().any(|h| h.as_str().as_bytes().eq_ignore_ascii_case(name));
+        // Browsers send lower case, as `HeaderName` stores it: try the plain comparison first.
+        let listed = self.list.iter().any(|h| h.as_str().as_bytes() == name)
+            || self.list.iter().any(|h| h.as_str().as_bytes().eq_ignore_ascii_case(name));
         listed || (self.any && !name.eq_ignore_ascii_case(AUTHORIZATION.as_str().as_bytes()))
     }
 }
@@ -116,8 +118,24 @@ fn trim_ows(mut s: &[u8]) -> &[u8] {
 
 /// RFC 9110 `tchar`.
 pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    TCHAR[usize::from(b)]
 }
+
+/// One lookup per byte instead of a range test and a search of the punctuation.
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+            );
+        i += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
 //! Writing decisions into responses: grant headers, merged `Vary`, merged exposed headers.
 
+use http::header::Entry;
 use http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
     ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, VARY,
@@ -61,12 +62,26 @@ const GRANT_HEADERS: [HeaderName; 7] = [
 
 /// The layer's own answer to a preflight: 204 (or the configured 2xx) and the grant, no body.
 pub(crate) fn preflight<B: Default>(policy: &Policy, grant: PreflightGrant) -> Response<B> {
+    let PreflightGrant { origin, method, headers: allow_headers, private_network } = grant;
+    let optional = [
+        (ACCESS_CONTROL_ALLOW_CREDENTIALS, policy.credentials.then_some(TRUE)),
+        (ACCESS_CONTROL_ALLOW_METHODS, method),
+        (ACCESS_CONTROL_ALLOW_HEADERS, allow_headers),
+        (ACCESS_CONTROL_MAX_AGE, policy.max_age.clone()),
+        (ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, private_network.then_some(TRUE)),
+    ];
+    // A map sized for exactly these headers: one small allocation, no growth, nothing to remove.
+    let mut headers = HeaderMap::with_capacity(2 + optional.iter().filter(|(_, value)| value.is_some()).count());
+    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin_value(origin));
+    for (name, value) in optional {
+        if let Some(value) = value {
+            headers.insert(name, value);
+        }
+    }
+    headers.insert(VARY, policy.preflight_vary.value.clone());
     let mut response = Response::new(B::default());
     *response.status_mut() = policy.preflight_status;
-    let headers = response.headers_mut();
-    headers.reserve(8);
-    insert_preflight_grant(policy, headers, grant);
-    headers.insert(VARY, policy.preflight_vary.value.clone());
+    *response.headers_mut() = headers;
     response
 }
 
@@ -79,17 +94,18 @@ pub(crate) fn forbidden<B: Default>(vary: &VaryList) -> Response<B> {
 }
 
 fn insert_origin_and_credentials(policy: &Policy, headers: &mut HeaderMap, origin: AllowOrigin) {
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_ORIGIN,
-        match origin {
-            AllowOrigin::Any => STAR,
-            AllowOrigin::Echo(value) => value,
-        },
-    );
+    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin_value(origin));
     if policy.credentials {
         headers.insert(ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
     } else {
         headers.remove(ACCESS_CONTROL_ALLOW_CREDENTIALS);
+    }
+}
+
+fn allow_origin_value(origin: AllowOrigin) -> HeaderValue {
+    match origin {
+        AllowOrigin::Any => STAR,
+        AllowOrigin::Echo(value) => value,
     }
 }
 
@@ -112,13 +128,19 @@ fn insert_preflight_grant(policy: &Policy, headers: &mut HeaderMap, grant: Prefl
 /// Adds the configured exposed headers, keeping any the inner service exposed itself.
 fn merge_expose(policy: &Policy, headers: &mut HeaderMap) {
     match &policy.expose {
-        ExposeRule::Nothing => collapse(headers, ACCESS_CONTROL_EXPOSE_HEADERS, &[]),
-        ExposeRule::List { value, names } => {
-            if headers.contains_key(ACCESS_CONTROL_EXPOSE_HEADERS) {
-                collapse(headers, ACCESS_CONTROL_EXPOSE_HEADERS, names);
-            } else {
-                headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, value.clone());
+        ExposeRule::Nothing => {
+            // Only several lines need rewriting into one.
+            if headers.get_all(ACCESS_CONTROL_EXPOSE_HEADERS).iter().nth(1).is_some() {
+                collapse(headers, ACCESS_CONTROL_EXPOSE_HEADERS, &[]);
             }
+        }
+        ExposeRule::List { value, names } => {
+            // One lookup when the inner service exposes nothing itself, the usual case.
+            if let Entry::Vacant(entry) = headers.entry(ACCESS_CONTROL_EXPOSE_HEADERS) {
+                entry.insert(value.clone());
+                return;
+            }
+            collapse(headers, ACCESS_CONTROL_EXPOSE_HEADERS, names);
         }
         ExposeRule::Any if !policy.credentials => {
             headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, STAR);
@@ -142,8 +164,8 @@ fn merge_expose(policy: &Policy, headers: &mut HeaderMap) {
 
 /// Merges `Vary`: adds the missing names, keeps the inner service's, leaves `*` alone.
 pub(crate) fn merge_vary(headers: &mut HeaderMap, vary: &VaryList) {
-    if !headers.contains_key(VARY) {
-        headers.insert(VARY, vary.value.clone());
+    if let Entry::Vacant(entry) = headers.entry(VARY) {
+        entry.insert(vary.value.clone());
         return;
     }
     let has_star = list_elements(headers, &VARY).any(|e| e == b"*");

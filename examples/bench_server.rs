@@ -1,0 +1,39 @@
+//! The axum server `scripts/wrk.sh` loads: one small handler, bare, behind tower-cors or behind
+//! tower-http's `CorsLayer` with the same policy, on 127.0.0.1.
+//!
+//! `bench_server <bare|tower-cors|tower-http> <port>`; `TOKIO_WORKER_THREADS` sets the workers.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::routing::any;
+use axum::Router;
+use http::header::CONTENT_TYPE;
+use http::{HeaderName, HeaderValue, Method};
+
+const METHODS: [Method; 3] = [Method::GET, Method::POST, Method::PUT];
+const HEADERS: [HeaderName; 2] = [CONTENT_TYPE, HeaderName::from_static("x-custom")];
+const ORIGIN: &str = "https://app.example.com";
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [mode, port] = args.as_slice() else {
+        return Err("usage: bench_server <bare|tower-cors|tower-http> <port>".into());
+    };
+    // Answers every method, OPTIONS included, so that the bare server has a preflight baseline.
+    let app = Router::new().route("/api/items", any(|| async { "hello, world" }));
+    let app = match mode.as_str() {
+        "bare" => app,
+        "tower-cors" => app
+            .layer(tower_cors::CorsLayer::new().allow_origins([ORIGIN]).allow_methods(METHODS).allow_headers(HEADERS)),
+        "tower-http" => app.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(HeaderValue::from_static(ORIGIN))
+                .allow_methods(METHODS)
+                .allow_headers(HEADERS),
+        ),
+        other => return Err(format!("unknown mode {other}").into()),
+    };
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.parse::<u16>()?)).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# End-to-end requests per second: the same axum server bare, behind tower-cors and behind
+# tower-http's CorsLayer, loaded by wrk on 127.0.0.1 with simple GETs and with preflights.
+# Runs are bounded in time and interleaved over several rounds; the table shows medians.
+#
+#   scripts/wrk.sh                      # 3 rounds x 2 workloads x 3 servers x 10 s
+#   DURATION=5s ROUNDS=1 scripts/wrk.sh
+#
+# On a 2-core machine the server is pinned to one core and wrk to the other (taskset).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
+THREADS=${THREADS:-1}
+CONNECTIONS=${CONNECTIONS:-32}
+PORT=${PORT:-38080}
+SERVER_CPU=${SERVER_CPU:-0}
+WRK_CPU=${WRK_CPU:-1}
+WORKERS=${WORKERS:-1}
+TARGET=${CARGO_TARGET_DIR:-target}
+
+command -v wrk >/dev/null || apt-get install -y wrk
+nice cargo build --release --example bench_server >&2
+server_bin="$TARGET/release/examples/bench_server"
+
+tmp=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+cat > "$tmp/preflight.lua" <<'LUA'
+wrk.method = "OPTIONS"
+wrk.headers["Origin"] = "https://app.example.com"
+wrk.headers["Access-Control-Request-Method"] = "PUT"
+wrk.headers["Access-Control-Request-Headers"] = "content-type,x-custom"
+LUA
+cat > "$tmp/get.lua" <<'LUA'
+wrk.method = "GET"
+wrk.headers["Origin"] = "https://app.example.com"
+LUA
+
+start_server() {
+  TOKIO_WORKER_THREADS=$WORKERS taskset -c "$SERVER_CPU" "$server_bin" "$1" "$PORT" &
+  server_pid=$!
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "server $1 did not start" >&2
+  exit 1
+}
+
+stop_server() {
+  kill "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+declare -A results
+impls=(bare tower-cors tower-http)
+workloads=(get preflight)
+for round in $(seq "$ROUNDS"); do
+  for workload in "${workloads[@]}"; do
+    for impl in "${impls[@]}"; do
+      start_server "$impl"
+      rps=$(taskset -c "$WRK_CPU" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$tmp/$workload.lua" \
+        "http://127.0.0.1:$PORT/api/items" | awk '/^Requests\/sec/ { print $2 }')
+      stop_server
+      echo "round $round $workload $impl: $rps requests/s" >&2
+      results[$workload,$impl]="${results[$workload,$impl]:-} $rps"
+    done
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo
+echo "wrk: $ROUNDS rounds of $DURATION, $THREADS thread(s), $CONNECTIONS connections; server: $WORKERS worker(s) on CPU $SERVER_CPU, wrk on CPU $WRK_CPU"
+echo
+echo "| workload | bare | tower-cors | tower-http | tower-cors / bare | tower-http / bare |"
+echo "|---|---:|---:|---:|---:|---:|"
+for workload in "${workloads[@]}"; do
+  bare=$(echo "${results[$workload,bare]}" | median)
+  ours=$(echo "${results[$workload,tower-cors]}" | median)
+  theirs=$(echo "${results[$workload,tower-http]}" | median)
+  awk -v w="$workload" -v b="$bare" -v o="$ours" -v t="$theirs" \
+    'BEGIN { printf "| %s | %.0f | %.0f | %.0f | %.1f%% | %.1f%% |\n", w, b, o, t, 100 * o / b, 100 * t / b }'
+done
