@@ -2,6 +2,7 @@
 # Crate hygiene and the ecosystem examples:
 #   - every combination of features checks and passes clippy (cargo hack --feature-powerset);
 #   - licenses, bans and sources of the whole dependency tree (cargo deny, see deny.toml);
+#   - the docs as docs.rs builds them, when a nightly toolchain is installed;
 #   - every example builds, and every example is RUN: servers are started on a free port,
 #     sent a real request with an Origin, their CORS headers checked, then stopped by PID.
 # Installs cargo-hack, cargo-deny and curl when absent.
@@ -23,6 +24,15 @@ cargo hack --feature-powerset --skip default clippy -- -D warnings
 
 step "cargo deny check licenses bans sources"
 cargo deny check licenses bans sources
+
+# docs.rs builds with nightly and `--cfg docsrs`; nightly features come and go (`doc_auto_cfg`
+# was removed in 1.92), so check it when a nightly toolchain is installed. None is downloaded.
+if cargo +nightly --version >/dev/null 2>&1; then
+    step "docs as docs.rs builds them (nightly, --cfg docsrs)"
+    RUSTDOCFLAGS="--cfg docsrs -D warnings" cargo +nightly doc --no-deps --all-features
+else
+    step "docs.rs build skipped: no nightly toolchain installed"
+fi
 
 step "cargo build --examples --all-features"
 cargo build --examples --all-features

@@ -54,10 +54,8 @@ impl Answer {
     }
 }
 
-async fn send(addr: SocketAddr, request: Request<Full<Bytes>>) -> Answer {
+async fn send(addr: SocketAddr, mut request: Request<Full<Bytes>>) -> Answer {
     let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let (parts, body) = request.into_parts();
-    let mut request = Request::from_parts(parts, body);
     *request.uri_mut() = format!("http://{addr}{}", request.uri()).parse().unwrap();
     let response: Response<_> = client.request(request).await.unwrap();
     assert_eq!(response.version(), http::Version::HTTP_11);
