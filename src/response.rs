@@ -32,14 +32,21 @@ pub(crate) fn apply<B>(policy: &Policy, apply: Apply, response: &mut Response<B>
     match apply {
         Apply::NonCors => merge_vary(headers, &policy.vary),
         Apply::Refused { preflight } => {
-            for name in GRANT_HEADERS.iter().take(if preflight { GRANT_HEADERS.len() } else { 3 }) {
-                headers.remove(name);
+            let grants = if preflight { &GRANT_HEADERS[..] } else { &GRANT_HEADERS[..3] };
+            // One pass over the response's few names costs less than a lookup per grant header.
+            if headers.keys().any(|name| grants.contains(name)) {
+                for name in grants {
+                    headers.remove(name);
+                }
             }
             merge_vary(headers, if preflight { &policy.preflight_vary } else { &policy.vary });
         }
         Apply::Actual(origin) => {
-            insert_origin_and_credentials(policy, headers, origin);
-            merge_expose(policy, headers);
+            // Whether the inner service set grant headers of its own, which then need merging or
+            // removing: rarely, and one pass over its few names is cheaper than a lookup each.
+            let own_grants = headers.keys().any(|name| GRANT_HEADERS[..3].contains(name));
+            insert_origin_and_credentials(policy, headers, origin, own_grants);
+            merge_expose(policy, headers, own_grants);
             merge_vary(headers, &policy.vary);
         }
         Apply::Preflight(grant) => {
@@ -93,11 +100,12 @@ pub(crate) fn forbidden<B: Default>(vary: &VaryList) -> Response<B> {
     response
 }
 
-fn insert_origin_and_credentials(policy: &Policy, headers: &mut HeaderMap, origin: AllowOrigin) {
+/// `own_grants`: whether the response may hold grant headers set by the inner service.
+fn insert_origin_and_credentials(policy: &Policy, headers: &mut HeaderMap, origin: AllowOrigin, own_grants: bool) {
     headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin_value(origin));
     if policy.credentials {
         headers.insert(ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
-    } else {
+    } else if own_grants {
         headers.remove(ACCESS_CONTROL_ALLOW_CREDENTIALS);
     }
 }
@@ -110,7 +118,7 @@ fn allow_origin_value(origin: AllowOrigin) -> HeaderValue {
 }
 
 fn insert_preflight_grant(policy: &Policy, headers: &mut HeaderMap, grant: PreflightGrant) {
-    insert_origin_and_credentials(policy, headers, grant.origin);
+    insert_origin_and_credentials(policy, headers, grant.origin, true);
     let optional = [
         (ACCESS_CONTROL_ALLOW_METHODS, grant.method),
         (ACCESS_CONTROL_ALLOW_HEADERS, grant.headers),
@@ -126,11 +134,11 @@ fn insert_preflight_grant(policy: &Policy, headers: &mut HeaderMap, grant: Prefl
 }
 
 /// Adds the configured exposed headers, keeping any the inner service exposed itself.
-fn merge_expose(policy: &Policy, headers: &mut HeaderMap) {
+fn merge_expose(policy: &Policy, headers: &mut HeaderMap, own_grants: bool) {
     match &policy.expose {
         ExposeRule::Nothing => {
             // Only several lines need rewriting into one.
-            if headers.get_all(ACCESS_CONTROL_EXPOSE_HEADERS).iter().nth(1).is_some() {
+            if own_grants && headers.get_all(ACCESS_CONTROL_EXPOSE_HEADERS).iter().nth(1).is_some() {
                 collapse(headers, ACCESS_CONTROL_EXPOSE_HEADERS, &[]);
             }
         }
