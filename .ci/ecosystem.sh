@@ -66,6 +66,34 @@ start() {
     fail "$name did not start listening within 30 s"
 }
 
+# free_port: prints a loopback port nothing listens on now, for examples that take a port
+# and print nothing (PORT=0 is better where an example supports it).
+free_port() {
+    local port
+    for _ in $(seq 1 100); do
+        port=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+    done
+    fail "no free port found"
+}
+
+# start_on NAME PORT ARGS...: runs example NAME with ARGS in the background and waits until
+# 127.0.0.1:PORT accepts connections; sets $addr.
+start_on() {
+    local name=$1 port=$2
+    shift 2
+    "$examples_dir/$name" "$@" >"$work/$name.log" 2>&1 &
+    server_pid=$!
+    addr="127.0.0.1:$port"
+    for _ in $(seq 1 300); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        kill -0 "$server_pid" 2>/dev/null || { cat "$work/$name.log"; fail "$name exited before listening"; }
+        sleep 0.1
+    done
+    cat "$work/$name.log"
+    fail "$name did not start listening within 30 s"
+}
+
 stop() {
     kill "$server_pid"
     wait "$server_pid" 2>/dev/null || true
@@ -169,11 +197,25 @@ if [ -x "$examples_dir/cors_workload" ]; then
     echo "ok: cors_workload ($first)"
 fi
 
+if [ -x "$examples_dir/bench_server" ]; then
+    step "run example bench_server"
+    port=$(free_port)
+    start_on bench_server "$port" tower-cors "$port"
+    request -H 'Origin: https://app.example.com' -X OPTIONS -H 'Access-Control-Request-Method: PUT' \
+        -H 'Access-Control-Request-Headers: x-custom' "http://$addr/api/items"
+    expect 'HTTP/1.1 204 No Content' 'access-control-allow-origin: https://app.example.com' \
+        'access-control-allow-methods: PUT' 'access-control-allow-headers: x-custom'
+    request -H 'Origin: https://app.example.com' "http://$addr/api/items"
+    expect 'HTTP/1.1 200 OK' 'access-control-allow-origin: https://app.example.com'
+    stop
+    echo "ok: bench_server"
+fi
+
 # Every example must be run above: a new one needs its own block here.
 for source in examples/*.rs; do
     name=$(basename "$source" .rs)
     case "$name" in
-        hyper_util | config_file | tonic_grpc_web | demo | cors_workload) ;;
+        hyper_util | config_file | tonic_grpc_web | demo | cors_workload | bench_server) ;;
         *) fail "example $name is built but not run by .ci/ecosystem.sh" ;;
     esac
 done
