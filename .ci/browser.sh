@@ -12,7 +12,7 @@ if ((${#missing[@]})); then
     sudo=""
     [[ "$(id -u)" == 0 ]] || sudo="sudo"
     $sudo apt-get update
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 echo "$(chromium --version 2>/dev/null) / $(chromedriver --version)"
 
