@@ -19,6 +19,9 @@ command -v curl >/dev/null || { apt-get update && apt-get install -y curl; }
 step "cargo hack --feature-powerset check (every feature is off by default; all 2^n combinations)"
 cargo hack --feature-powerset --skip default check
 
+step "cargo hack --each-feature check --all-targets (tests and examples declare the features they need)"
+cargo hack --each-feature --skip default check --all-targets
+
 step "cargo hack --feature-powerset clippy -- -D warnings"
 cargo hack --feature-powerset --skip default clippy -- -D warnings
 
