@@ -4,7 +4,7 @@
 //! is not a CORS request; `OPTIONS` with `Origin` and `Access-Control-Request-Method` is a
 //! preflight; every other request with `Origin` is an actual CORS request.
 
-use http::header::{ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HOST, ORIGIN};
+use http::header::{GetAll, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HOST, ORIGIN};
 use http::request::Parts;
 use http::{HeaderValue, Method};
 
@@ -93,24 +93,28 @@ pub(crate) fn decide<'a>(policy: &Policy, parts: &'a Parts) -> Decision<'a> {
     let Some(origin) = origins.next() else {
         return Decision::NonCors;
     };
-    let is_preflight = parts.method == Method::OPTIONS && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD);
+    // Looked up once, to classify the request and then to check the method.
+    let request_method = (parts.method == Method::OPTIONS)
+        .then(|| headers.get_all(ACCESS_CONTROL_REQUEST_METHOD))
+        .filter(|lines| lines.iter().next().is_some());
     let origin =
         if origins.next().is_some() { Err(refuse(Reason::InvalidOrigin, origin.as_bytes())) } else { Ok(origin) };
     let origin = origin.and_then(|origin| check_origin(policy, origin, parts));
-    if !is_preflight {
+    let Some(request_method) = request_method else {
         return Decision::Actual(match origin {
             Ok(OriginCheck::Allowed(allow)) => Verdict::Granted(allow),
             Ok(OriginCheck::Pending(check, allow)) => Verdict::Pending(check, allow),
             Err(refusal) => Verdict::Refused(refusal),
         });
-    }
+    };
     let (check, origin) = match origin {
         Ok(OriginCheck::Allowed(allow)) => (None, allow),
         Ok(OriginCheck::Pending(check, allow)) => (Some(check), allow),
         Err(refusal) => return Decision::Preflight(Verdict::Refused(refusal)),
     };
-    let grant = check_method(policy, parts).and_then(|method| Ok((method, check_headers(policy, parts)?))).map(
-        |(method, headers)| PreflightGrant {
+    let grant = check_method(policy, request_method)
+        .and_then(|method| Ok((method, check_headers(policy, parts)?)))
+        .map(|(method, headers)| PreflightGrant {
             // The policy first: most never allow it, and then the request need not be searched.
             private_network: policy.private_network.is_enabled()
                 && wants_private_network(parts)
@@ -118,8 +122,7 @@ pub(crate) fn decide<'a>(policy: &Policy, parts: &'a Parts) -> Decision<'a> {
             origin,
             method,
             headers,
-        },
-    );
+        });
     Decision::Preflight(match (grant, check) {
         (Ok(grant), None) => Verdict::Granted(grant),
         (Ok(grant), Some(check)) => Verdict::Pending(check, grant),
@@ -134,7 +137,9 @@ enum OriginCheck {
 
 fn check_origin<'a>(policy: &Policy, origin: &'a HeaderValue, parts: &Parts) -> Result<OriginCheck, Refusal<'a>> {
     let bytes = origin.as_bytes();
-    if bytes.is_empty() || bytes.len() > MAX_ORIGIN_LEN || !bytes.iter().all(|b| (0x21..=0x7e).contains(b)) {
+    // Without an early exit the check runs a word at a time; the length is bounded first.
+    let visible = || bytes.iter().fold(true, |all, &b| all & (0x21..=0x7e).contains(&b));
+    if bytes.is_empty() || bytes.len() > MAX_ORIGIN_LEN || !visible() {
         return Err(refuse(Reason::InvalidOrigin, bytes));
     }
     let echo = || AllowOrigin::Echo(origin.clone());
@@ -161,8 +166,8 @@ fn check_origin<'a>(policy: &Policy, origin: &'a HeaderValue, parts: &Parts) -> 
 }
 
 /// Checks `Access-Control-Request-Method`; grants it by echoing, unless it is safelisted.
-fn check_method<'a>(policy: &Policy, parts: &'a Parts) -> Result<Option<HeaderValue>, Refusal<'a>> {
-    let mut lines = parts.headers.get_all(ACCESS_CONTROL_REQUEST_METHOD).iter();
+fn check_method<'a>(policy: &Policy, lines: GetAll<'a, HeaderValue>) -> Result<Option<HeaderValue>, Refusal<'a>> {
+    let mut lines = lines.iter();
     let first = lines.next();
     let requested = first.map_or(&[][..], HeaderValue::as_bytes);
     let well_formed = lines.next().is_none() && !requested.is_empty() && requested.iter().all(|&b| is_tchar(b));

@@ -23,9 +23,7 @@ pub(crate) struct HeaderRule {
 
 impl HeaderRule {
     fn allows(&self, name: &[u8]) -> bool {
-        // Browsers send lower case, as `HeaderName` stores it: try the plain comparison first.
-        let listed = self.list.iter().any(|h| h.as_str().as_bytes() == name)
-            || self.list.iter().any(|h| h.as_str().as_bytes().eq_ignore_ascii_case(name));
+        let listed = self.list.iter().any(|h| h.as_str().as_bytes().eq_ignore_ascii_case(name));
         listed || (self.any && !name.eq_ignore_ascii_case(AUTHORIZATION.as_str().as_bytes()))
     }
 }
@@ -73,6 +71,12 @@ pub(crate) fn check<'a>(
                 if empty > MAX_EMPTY_ELEMENTS {
                     return Err(HeadersRefused::Malformed(line.as_bytes()));
                 }
+                continue;
+            }
+            // A configured name is a token: an exact match (browsers send lower case) is allowed
+            // without validating it byte by byte.
+            if rule.list.iter().any(|h| h.as_str().as_bytes() == name) {
+                names_seen = true;
                 continue;
             }
             if !name.iter().all(|&b| is_tchar(b)) {
