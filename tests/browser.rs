@@ -56,6 +56,8 @@ enum Page {
     HostOnOtherPort(&'static str),
     /// A sandboxed iframe inside the allowed page: an opaque origin, `Origin: null`.
     Sandboxed,
+    /// The API's own origin: same-origin requests, which still carry `Origin` when not GET or HEAD.
+    ApiItself,
 }
 
 /// One `fetch()`; serialized to JSON for the page's `probe` function.
@@ -143,7 +145,7 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    use Page::{Allowed, Host, HostOnOtherPort, Other, Sandboxed};
+    use Page::{Allowed, ApiItself, Host, HostOnOtherPort, Other, Sandboxed};
     vec![
         // The basic policy: the page's origin; PUT and OPTIONS; content-type and x-custom; x-request-id exposed.
         Case {
@@ -365,6 +367,16 @@ fn cases() -> Vec<Case> {
             server: &["GET 200"],
             inner: &["GET"],
         },
+        Case {
+            name:
+                "block_disallowed_origins, same-origin POST (carries Origin, and the cookie): reaches the application",
+            page: ApiItself,
+            api: "blocking",
+            fetches: vec![fetch("POST").json(r#"{"n":2}"#)],
+            observed: vec![read(r#"POST {"n":2} cookie: session=abc"#)],
+            server: &["POST 200 with cookie"],
+            inner: &[r#"POST {"n":2} cookie: session=abc"#],
+        },
         // max_age, counted in the preflights that reach the server.
         Case {
             name: "max_age 600 s: the second PUT sends no preflight",
@@ -538,13 +550,14 @@ async fn cors_in_headless_chromium() {
         let mut failures = Vec::new();
         let cases = cases();
         for (n, case) in cases.iter().enumerate() {
+            let api = &apis.iter().find(|(name, _)| *name == case.api).expect("a known API").1;
             let origin = match case.page {
                 Page::Allowed | Page::Sandboxed => page.clone(),
                 Page::Other => format!("http://127.0.0.1:{other_port}"),
                 Page::Host(host) => format!("http://{host}:{page_port}"),
                 Page::HostOnOtherPort(host) => format!("http://{host}:{other_port}"),
+                Page::ApiItself => api.clone(),
             };
-            let api = &apis.iter().find(|(name, _)| *name == case.api).expect("a known API").1;
             // A path of its own per case, so that no preflight cache entry carries over.
             let url = format!("{api}/case-{n}");
             match run_case(&browser, case, &origin, &url, &log).await {

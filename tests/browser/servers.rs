@@ -87,7 +87,12 @@ pub(crate) fn hand_written_wildcard(name: &'static str, log: &Log) -> Router {
 }
 
 /// The application: says what it received, and sets headers some of which the policy exposes.
+/// At `GET /` it serves the test page, so that the API's own origin can run cases too.
 async fn application(State(api): State<Api>, request: Request) -> Response {
+    if request.method() == Method::GET && request.uri().path() == "/" {
+        // The test page, from the API's own origin: for same-origin requests.
+        return Html(PAGE).into_response();
+    }
     let method = request.method().clone();
     let cookie = request.headers().get("cookie").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let origin = origin_of(request.headers());
