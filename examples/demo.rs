@@ -26,9 +26,9 @@ const PAGE: &str = include_str!("demo/index.html");
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let page = TcpListener::bind(("127.0.0.1", port("--page-port", "DEMO_PAGE_PORT", 8080)?)).await?;
-    let api = TcpListener::bind(("127.0.0.1", port("--api-port", "DEMO_API_PORT", 8081)?)).await?;
-    let other = TcpListener::bind(("127.0.0.1", port("--other-port", "DEMO_OTHER_PORT", 8082)?)).await?;
+    let page = bind("--page-port", "DEMO_PAGE_PORT", 8080).await?;
+    let api = bind("--api-port", "DEMO_API_PORT", 8081).await?;
+    let other = bind("--other-port", "DEMO_OTHER_PORT", 8082).await?;
     println!("tower-cors demo: a page calls an API on another origin, wrapped in a CorsLayer.\n");
     println!("  open  http://{}  the page, an origin the policy allows", page.local_addr()?);
     println!("  open  http://{}  the same page, an origin the policy does not allow", other.local_addr()?);
@@ -110,15 +110,14 @@ async fn print_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// A port from `--flag N`, else from the environment variable, else the default.
-fn port(flag: &str, var: &str, default: u16) -> Result<u16, Box<dyn Error>> {
+/// Listens on 127.0.0.1 at the port from `--flag N`, else from the environment variable, else the default.
+async fn bind(flag: &str, var: &str, default: u16) -> Result<TcpListener, Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let given = match args.iter().position(|a| a == flag) {
+    let port = match args.iter().position(|a| a == flag) {
         Some(i) => args.get(i + 1).cloned().ok_or(format!("{flag} needs a port"))?,
-        None => match std::env::var(var) {
-            Ok(value) => value,
-            Err(_) => return Ok(default),
-        },
+        None => std::env::var(var).unwrap_or_else(|_| default.to_string()),
     };
-    Ok(given.parse().map_err(|e| format!("{flag} / {var}: `{given}`: {e}"))?)
+    let port: u16 = port.parse().map_err(|e| format!("{flag} / {var}: `{port}`: {e}"))?;
+    let listener = TcpListener::bind(("127.0.0.1", port)).await;
+    Ok(listener.map_err(|e| format!("127.0.0.1:{port}: {e}; choose another port with {flag} or {var}"))?)
 }
