@@ -377,6 +377,25 @@ fn cases() -> Vec<Case> {
             server: &["POST 200 with cookie"],
             inner: &[r#"POST {"n":2} cookie: session=abc"#],
         },
+        // preflight_passthrough: the application answers preflights, the layer adds or strips the grant.
+        Case {
+            name: "preflight_passthrough: the application answers the preflight, the layer adds the grant",
+            page: Allowed,
+            api: "passthrough",
+            fetches: vec![put()],
+            observed: vec![read("PUT")],
+            server: &["preflight PUT x-custom 200", "PUT 200"],
+            inner: &["OPTIONS", "PUT"],
+        },
+        Case {
+            name: "preflight_passthrough, header not allowed: the application's 200 carries no grant, PUT never sent",
+            page: Allowed,
+            api: "passthrough",
+            fetches: vec![put().header("x-not-allowed", "1")],
+            observed: vec![blocked()],
+            server: &["preflight PUT x-custom,x-not-allowed 200"],
+            inner: &["OPTIONS"],
+        },
         // max_age, counted in the preflights that reach the server.
         Case {
             name: "max_age 600 s: the second PUT sends no preflight",
@@ -500,6 +519,7 @@ fn policies(page: &str, page_port: u16) -> Vec<(&'static str, CorsLayer)> {
         ("basic", basic()),
         ("credentials", put_only().allow_credentials(true)),
         ("blocking", basic().block_disallowed_origins(true)),
+        ("passthrough", put_only().preflight_passthrough(true)),
         ("public", CorsLayer::new().allow_any_origin()),
         ("cached", put_only().max_age(Duration::from_secs(600))),
         ("uncached", put_only().max_age(Duration::ZERO)),
