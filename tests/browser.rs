@@ -561,7 +561,7 @@ async fn cors_in_headless_chromium() {
     }
 
     let browser = Browser::start().await.unwrap_or_else(|e| panic!("the browser could not start: {e}"));
-    println!("browser: {}", browser.version().await.unwrap_or_default());
+    println!("browser: {}", browser.user_agent());
     // Run the cases in a task, so that even after a panic the browser is stopped below.
     let browser = Arc::new(browser);
     let in_task = Arc::clone(&browser);

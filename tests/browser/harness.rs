@@ -16,6 +16,7 @@ pub(crate) struct Browser {
     client: Client,
     driver: Child,
     profile: PathBuf,
+    user_agent: String,
 }
 
 impl Browser {
@@ -37,20 +38,24 @@ impl Browser {
         wait_until_listening(&mut driver, port).await?;
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
         let profile = std::env::temp_dir().join(format!("tower-cors-chromium-{}-{nanos}", std::process::id()));
-        let mut browser = Self { client: connect(port, &chromium, &profile).await?, driver, profile };
+        let mut browser =
+            Self { client: connect(port, &chromium, &profile).await?, driver, profile, user_agent: String::new() };
         // Fail early, with a clear message, if the session cannot even run a script.
-        let answer = browser.client.execute("return navigator.userAgent", vec![]).await?;
-        if !answer.as_str().is_some_and(|ua| ua.contains("Chrome")) {
-            browser.stop_mut().await;
-            return Err(format!("unexpected user agent from the browser: {answer}").into());
+        match browser.client.execute("return navigator.userAgent", vec![]).await {
+            Ok(Value::String(user_agent)) if user_agent.contains("Chrome") => {
+                browser.user_agent = user_agent;
+                Ok(browser)
+            }
+            answer => {
+                browser.stop_mut().await;
+                Err(format!("the browser cannot run a script: {answer:?}").into())
+            }
         }
-        Ok(browser)
     }
 
-    /// The browser's version, for the test's output.
-    pub(crate) async fn version(&self) -> Result<String, Error> {
-        let ua = self.client.execute("return navigator.userAgent", vec![]).await?;
-        Ok(ua.as_str().unwrap_or_default().to_owned())
+    /// The browser's `navigator.userAgent`, with its version.
+    pub(crate) fn user_agent(&self) -> &str {
+        &self.user_agent
     }
 
     /// Opens `url` in the one tab.
