@@ -13,21 +13,22 @@ use hyper_util::rt::TokioExecutor;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::Server;
 use tonic_web::GrpcWebLayer;
-use tower_cors::CorsLayer;
+use tower_cors::{Any, ConfigProblem, CorsLayer};
 
 const CHECK: &str = "/grpc.health.v1.Health/Check";
 const APP: &str = "https://app.example.com";
 
 /// Starts the health service behind gRPC-web and the preset on an OS-chosen port.
 async fn start() -> SocketAddr {
+    start_with(CorsLayer::grpc_web([APP, "http://localhost:*"])).await
+}
+
+/// Starts the health service behind gRPC-web and `cors` on an OS-chosen port.
+async fn start_with(cors: CorsLayer) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (reporter, health) = tonic_health::server::health_reporter();
-    let router = Server::builder()
-        .accept_http1(true)
-        .layer(CorsLayer::grpc_web([APP, "http://localhost:*"]))
-        .layer(GrpcWebLayer::new())
-        .add_service(health);
+    let router = Server::builder().accept_http1(true).layer(cors).layer(GrpcWebLayer::new()).add_service(health);
     tokio::spawn(async move {
         router.serve_with_incoming(TcpIncoming::from(listener)).await.unwrap();
         drop(reporter);
@@ -195,4 +196,26 @@ async fn a_call_from_a_disallowed_origin_gets_no_grant() {
 
     let answer = send(addr, check("null", "")).await;
     assert!(answer.no_grant(), "{:?}", answer.headers);
+}
+
+#[tokio::test]
+async fn credentials_are_opt_in_and_never_with_any_origin() {
+    assert_eq!(
+        CorsLayer::grpc_web(Any).allow_credentials(true).validate().unwrap_err().problems(),
+        [ConfigProblem::CredentialsWithAnyOrigin]
+    );
+
+    let addr = start_with(CorsLayer::grpc_web([APP]).allow_credentials(true)).await;
+    let answer = send(addr, preflight(APP, "content-type,x-grpc-web")).await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert_eq!(answer.header("access-control-allow-origin"), Some(APP));
+    assert_eq!(answer.header("access-control-allow-credentials"), Some("true"));
+    let answer = send(addr, check(APP, "")).await;
+    assert_eq!(answer.header("access-control-allow-credentials"), Some("true"));
+
+    // Public services: any origin, answered `*`, still without credentials.
+    let addr = start_with(CorsLayer::grpc_web(Any)).await;
+    let answer = send(addr, check("https://anyone.example", "")).await;
+    assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(answer.header("access-control-allow-credentials"), None);
 }
