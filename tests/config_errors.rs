@@ -32,6 +32,8 @@ fn no_origin_policy() {
     let (problem, message) = only_problem(CorsLayer::new().allow_methods([Method::PUT]));
     assert_eq!(problem, ConfigProblem::NoOriginPolicy);
     assert!(message.contains("allow_origins"), "{message}");
+    let (problem, _) = only_problem(CorsLayer::new().allow_origins(Vec::<String>::new()));
+    assert_eq!(problem, ConfigProblem::NoOriginPolicy, "an empty list grants nothing, so it is refused too");
 }
 
 #[test]
