@@ -1,0 +1,141 @@
+//! Behaviours that mutation testing (`cargo mutants`, see TESTING.md) showed no other suite
+//! pinned down: each test states what a user relies on, with exact headers, statuses and whether
+//! the inner service ran.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use http::{HeaderValue, Method, StatusCode};
+use support::{request, send, Inner};
+use tower_cors::{AllowMethods, AllowOrigin, AllowPrivateNetwork, Any, CorsLayer};
+
+const ORIGIN: &str = "https://app.example.com";
+
+fn preflight(method: &str, extra: &[(&'static str, &'static str)]) -> http::Request<support::Body> {
+    let mut headers = vec![("origin", ORIGIN), ("access-control-request-method", method)];
+    headers.extend_from_slice(extra);
+    request("OPTIONS", &headers)
+}
+
+#[tokio::test]
+async fn allow_methods_any_allows_any_method() {
+    let layer = CorsLayer::new().allow_origins([ORIGIN]).allow_methods(Any);
+    let out = send(&layer, &Inner::ok(), preflight("PATCH", &[])).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(out.header("access-control-allow-methods"), Some("PATCH"));
+    let via_type = CorsLayer::new().allow_origins([ORIGIN]).allow_methods(AllowMethods::from(Any));
+    let out = send(&via_type, &Inner::ok(), preflight("PURGE", &[])).await;
+    assert_eq!(out.header("access-control-allow-methods"), Some("PURGE"));
+}
+
+#[test]
+fn debug_output_names_the_configured_origins() {
+    let listed = format!("{:?}", AllowOrigin::list(["https://a.example", "https://*.example.org"]));
+    assert_eq!(listed, r#"AllowOrigin::List(["https://a.example", "https://*.example.org"])"#);
+    assert_eq!(format!("{:?}", AllowOrigin::any()), "AllowOrigin::Any");
+    let layer = format!("{:?}", CorsLayer::new().allow_origins([ORIGIN]));
+    assert!(layer.contains(ORIGIN), "{layer}");
+}
+
+#[tokio::test]
+async fn private_network_predicate_decides_per_request() {
+    let layer = CorsLayer::new()
+        .allow_origins([ORIGIN, "https://other.example"])
+        .allow_private_network(AllowPrivateNetwork::predicate(|origin, _| origin == ORIGIN));
+    let pna = [("access-control-request-private-network", "true")];
+    let out = send(&layer, &Inner::ok(), preflight("GET", &pna)).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(out.header("access-control-allow-private-network"), Some("true"));
+    assert_eq!(
+        out.header("vary"),
+        Some("origin, access-control-request-method, access-control-request-headers, access-control-request-private-network")
+    );
+    let other =
+        request("OPTIONS", &[("origin", "https://other.example"), ("access-control-request-method", "GET"), pna[0]]);
+    let out = send(&layer, &Inner::ok(), other).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(out.header("access-control-allow-origin"), Some("https://other.example"));
+    assert!(!out.has("access-control-allow-private-network"));
+    // Not asked for: not granted, even to the origin the predicate allows.
+    let out = send(&layer, &Inner::ok(), preflight("GET", &[])).await;
+    assert!(!out.has("access-control-allow-private-network"));
+    // `false` turns it off entirely, and `Vary` stays short.
+    let off = CorsLayer::new().allow_origins([ORIGIN]).allow_private_network(false);
+    let out = send(&off, &Inner::ok(), preflight("GET", &pna)).await;
+    assert!(!out.has("access-control-allow-private-network"));
+    assert_eq!(out.header("vary"), Some("origin, access-control-request-method, access-control-request-headers"));
+    assert_eq!(format!("{:?}", AllowPrivateNetwork::from(false)), "AllowPrivateNetwork(false)");
+    assert_eq!(format!("{:?}", AllowPrivateNetwork::from(true)), "AllowPrivateNetwork(..)");
+}
+
+#[tokio::test]
+async fn an_exact_header_value_origin_matches_itself_only() {
+    let layer = CorsLayer::new().allow_origin(HeaderValue::from_static(ORIGIN)).allow_methods(Method::PUT);
+    let out = send(&layer, &Inner::ok(), preflight("PUT", &[])).await;
+    assert_eq!(out.header("access-control-allow-origin"), Some(ORIGIN));
+    let out = send(&layer, &Inner::ok(), request("GET", &[("origin", "https://app.example.co")])).await;
+    assert!(out.no_grant());
+    assert!(out.inner_called);
+}
+
+#[cfg(feature = "serde")]
+#[tokio::test]
+async fn a_file_with_one_origin_allows_that_origin_only() {
+    let mut config = tower_cors::CorsConfig::default();
+    config.allow_origins = vec![ORIGIN.to_owned()];
+    let layer = CorsLayer::try_from(&config).unwrap();
+    let out = send(&layer, &Inner::ok(), request("GET", &[("origin", ORIGIN)])).await;
+    assert_eq!(out.header("access-control-allow-origin"), Some(ORIGIN));
+    let out = send(&layer, &Inner::ok(), request("GET", &[("origin", "https://evil.example")])).await;
+    assert!(out.no_grant(), "{:?}", out.headers);
+    let mut any = tower_cors::CorsConfig::default();
+    any.allow_origins = vec!["*".to_owned()];
+    let layer = CorsLayer::try_from(&any).unwrap();
+    let out = send(&layer, &Inner::ok(), request("GET", &[("origin", "https://evil.example")])).await;
+    assert_eq!(out.header("access-control-allow-origin"), Some("*"));
+}
+
+#[tokio::test]
+async fn origins_up_to_512_bytes_are_considered_and_longer_ones_refused() {
+    let layer = CorsLayer::new().allow_origin(AllowOrigin::predicate(|_, _| true));
+    let origin = |len: usize| format!("https://{}.example", "a".repeat(len - "https://.example".len()));
+    let at_limit = origin(512);
+    let out = send(&layer, &Inner::ok(), request("GET", &[("origin", &at_limit)])).await;
+    assert_eq!(out.header("access-control-allow-origin"), Some(at_limit.as_str()));
+    let over = origin(513);
+    let out = send(&layer, &Inner::ok(), request("GET", &[("origin", &over)])).await;
+    assert!(out.no_grant());
+    assert!(out.inner_called);
+}
+
+/// With `block_disallowed_origins`, a request in absolute form (HTTP/2, proxies) is same-origin
+/// only when both its scheme and its authority are the origin's.
+#[tokio::test]
+async fn blocking_compares_scheme_and_authority_of_an_absolute_uri() {
+    let layer = CorsLayer::new().allow_origins(["https://allowed.example"]).block_disallowed_origins(true);
+    let absolute = |uri: &str, origin: &str| {
+        http::Request::builder().uri(uri).header("origin", origin).body(support::Body::default()).unwrap()
+    };
+    let cases = [
+        ("https://app.example.com/items", "https://app.example.com", true),
+        ("https://app.example.com:443/items", "https://app.example.com", true),
+        ("https://app.example.com/items", "http://app.example.com", false),
+        ("https://app.example.com/items", "https://evil.example", false),
+        ("http://app.example.com/items", "https://evil.example", false),
+        ("https://APP.example.com/items", "https://app.example.com", true),
+    ];
+    for (uri, origin, same) in cases {
+        let out = send(&layer, &Inner::ok(), absolute(uri, origin)).await;
+        assert_eq!(out.inner_called, same, "{uri} from {origin}");
+        assert_eq!(out.status, if same { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{uri} from {origin}");
+        assert!(out.no_grant(), "{uri} from {origin}");
+    }
+    // `Host` spelling out the default port is still the same authority; another port is not.
+    for (host, same) in [("app.example.com:443", true), ("app.example.com:8443", false), ("app.example.com", true)] {
+        let req = request("POST", &[("origin", "https://app.example.com"), ("host", host)]);
+        let out = send(&layer, &Inner::ok(), req).await;
+        assert_eq!(out.inner_called, same, "Host {host}");
+    }
+    let req = request("POST", &[("origin", "http://app.example.com"), ("host", "app.example.com:80")]);
+    assert!(send(&layer, &Inner::ok(), req).await.inner_called);
+}
