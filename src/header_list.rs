@@ -4,101 +4,50 @@ use http::HeaderName;
 
 use crate::any::Any;
 
-/// Which request headers a preflight may ask for. Pass it to
-/// [`CorsLayer::allow_headers`](crate::CorsLayer::allow_headers).
-///
-/// Names compare case-insensitively. Any header never covers `Authorization`, exactly as the
-/// Fetch Standard's `*` does not: list it to allow it.
-///
-/// ```
-/// use http::header::{AUTHORIZATION, CONTENT_TYPE};
-/// use tower_cors::{AllowHeaders, Any, CorsLayer};
-///
-/// let listed = CorsLayer::new().allow_any_origin().allow_headers([CONTENT_TYPE, AUTHORIZATION]);
-/// let any_and_auth = CorsLayer::new().allow_any_origin().allow_any_header().allow_headers([AUTHORIZATION]);
-/// # listed.validate()?; any_and_auth.validate()?;
-/// # let _ = AllowHeaders::from(Any);
-/// # Ok::<(), tower_cors::ConfigError>(())
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct AllowHeaders {
-    pub(crate) any: bool,
-    pub(crate) list: Vec<HeaderName>,
-}
+/// Defines a setting that is a list of header names or any name, with its conversions.
+macro_rules! header_list {
+    ($(#[$doc:meta])* $name:ident, any: $any_doc:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, Default)]
+        pub struct $name {
+            pub(crate) any: bool,
+            pub(crate) list: Vec<HeaderName>,
+        }
 
-impl AllowHeaders {
-    /// Any request header except `Authorization`.
-    pub fn any() -> Self {
-        Self { any: true, list: Vec::new() }
-    }
+        impl $name {
+            #[doc = $any_doc]
+            pub fn any() -> Self {
+                Self { any: true, list: Vec::new() }
+            }
 
-    /// Exactly these headers.
-    pub fn list<I>(headers: I) -> Self
-    where
-        I: IntoIterator<Item = HeaderName>,
-    {
-        Self { any: false, list: headers.into_iter().collect() }
-    }
-}
+            /// Exactly these headers.
+            pub fn list<I>(headers: I) -> Self
+            where
+                I: IntoIterator<Item = HeaderName>,
+            {
+                Self { any: false, list: headers.into_iter().collect() }
+            }
+        }
 
-/// Which response headers scripts may read, beyond the safelisted ones. Pass it to
-/// [`CorsLayer::expose_headers`](crate::CorsLayer::expose_headers).
-///
-/// `Cache-Control`, `Content-Language`, `Content-Length`, `Content-Type`, `Expires`,
-/// `Last-Modified` and `Pragma` are always readable; `Set-Cookie` never is.
-///
-/// ```
-/// use http::HeaderName;
-/// use tower_cors::CorsLayer;
-///
-/// let cors = CorsLayer::new()
-///     .allow_any_origin()
-///     .expose_headers([HeaderName::from_static("x-request-id")]);
-/// # cors.validate()?;
-/// # Ok::<(), tower_cors::ConfigError>(())
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct ExposeHeaders {
-    pub(crate) any: bool,
-    pub(crate) list: Vec<HeaderName>,
-}
-
-impl ExposeHeaders {
-    /// Every response header: `*` without credentials, the response's own header names with them.
-    pub fn any() -> Self {
-        Self { any: true, list: Vec::new() }
-    }
-
-    /// Exactly these headers.
-    pub fn list<I>(headers: I) -> Self
-    where
-        I: IntoIterator<Item = HeaderName>,
-    {
-        Self { any: false, list: headers.into_iter().collect() }
-    }
-}
-
-macro_rules! header_list_from {
-    ($ty:ty) => {
-        impl From<Any> for $ty {
+        impl From<Any> for $name {
             fn from(_: Any) -> Self {
                 Self::any()
             }
         }
 
-        impl From<HeaderName> for $ty {
+        impl From<HeaderName> for $name {
             fn from(header: HeaderName) -> Self {
                 Self::list([header])
             }
         }
 
-        impl<const N: usize> From<[HeaderName; N]> for $ty {
+        impl<const N: usize> From<[HeaderName; N]> for $name {
             fn from(headers: [HeaderName; N]) -> Self {
                 Self::list(headers)
             }
         }
 
-        impl From<Vec<HeaderName>> for $ty {
+        impl From<Vec<HeaderName>> for $name {
             fn from(headers: Vec<HeaderName>) -> Self {
                 Self::list(headers)
             }
@@ -106,8 +55,47 @@ macro_rules! header_list_from {
     };
 }
 
-header_list_from!(AllowHeaders);
-header_list_from!(ExposeHeaders);
+header_list! {
+    /// Which request headers a preflight may ask for. Pass it to
+    /// [`CorsLayer::allow_headers`](crate::CorsLayer::allow_headers).
+    ///
+    /// Names compare case-insensitively. Any header never covers `Authorization`, exactly as the
+    /// Fetch Standard's `*` does not: list it to allow it.
+    ///
+    /// ```
+    /// use http::header::{AUTHORIZATION, CONTENT_TYPE};
+    /// use tower_cors::{AllowHeaders, Any, CorsLayer};
+    ///
+    /// let listed = CorsLayer::new().allow_any_origin().allow_headers([CONTENT_TYPE, AUTHORIZATION]);
+    /// let any_and_auth = CorsLayer::new().allow_any_origin().allow_any_header().allow_headers([AUTHORIZATION]);
+    /// # listed.validate()?; any_and_auth.validate()?;
+    /// # let _ = AllowHeaders::from(Any);
+    /// # Ok::<(), tower_cors::ConfigError>(())
+    /// ```
+    AllowHeaders,
+    any: "Any request header except `Authorization`."
+}
+
+header_list! {
+    /// Which response headers scripts may read, beyond the safelisted ones. Pass it to
+    /// [`CorsLayer::expose_headers`](crate::CorsLayer::expose_headers).
+    ///
+    /// `Cache-Control`, `Content-Language`, `Content-Length`, `Content-Type`, `Expires`,
+    /// `Last-Modified` and `Pragma` are always readable; `Set-Cookie` never is.
+    ///
+    /// ```
+    /// use http::HeaderName;
+    /// use tower_cors::CorsLayer;
+    ///
+    /// let cors = CorsLayer::new()
+    ///     .allow_any_origin()
+    ///     .expose_headers([HeaderName::from_static("x-request-id")]);
+    /// # cors.validate()?;
+    /// # Ok::<(), tower_cors::ConfigError>(())
+    /// ```
+    ExposeHeaders,
+    any: "Every response header: `*` without credentials, the response's own header names with them."
+}
 
 /// `#forbidden-request-header`: names scripts can never set, so allowing them means nothing.
 pub(crate) fn is_forbidden_request_header(name: &str) -> bool {
