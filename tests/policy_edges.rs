@@ -139,3 +139,17 @@ async fn blocking_compares_scheme_and_authority_of_an_absolute_uri() {
     let req = request("POST", &[("origin", "http://app.example.com"), ("host", "app.example.com:80")]);
     assert!(send(&layer, &Inner::ok(), req).await.inner_called);
 }
+
+/// A configured value is shown whole up to 200 characters, then cut with an ellipsis.
+#[test]
+fn error_messages_cap_configured_values_at_200_characters() {
+    let message = |len: usize| {
+        let value = format!("{}{}", "é", "x".repeat(len - 1));
+        (value.clone(), CorsLayer::new().allow_origins([value]).validate().unwrap_err().to_string())
+    };
+    let (value, shown) = message(200);
+    assert!(shown.contains(&value) && !shown.contains('…'), "{shown}");
+    let (value, shown) = message(201);
+    let cut: String = value.chars().take(200).collect();
+    assert!(shown.contains(&format!("{cut}…")) && !shown.contains(&value), "{shown}");
+}
