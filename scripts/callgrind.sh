@@ -7,6 +7,8 @@
 #   scripts/callgrind.sh                  # every workload
 #   scripts/callgrind.sh preflight        # workloads whose name contains "preflight"
 #   N=5000 scripts/callgrind.sh           # requests per run (default 2000)
+#   scripts/callgrind.sh --server         # end to end: the whole axum server (examples/bench_server)
+#                                         # under callgrind, user-space instructions per request
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,53 @@ FILTER=${1:-}
 TARGET=${CARGO_TARGET_DIR:-target}
 
 command -v valgrind >/dev/null || apt-get install -y valgrind
+
+if [ "$FILTER" = "--server" ]; then
+  # The same server as scripts/wrk.sh, one worker thread, under callgrind; curl sends N1 then N2
+  # requests on one keep-alive connection (URL globbing), and the difference divided by N2 - N1
+  # is the server's user-space instructions per request, start-up and shutdown cancelled out.
+  # Kernel time (sockets, syscalls) is not counted, so these ratios overstate the layer's share.
+  command -v curl >/dev/null || apt-get install -y curl
+  nice cargo build --release --example bench_server >&2
+  server="$TARGET/release/examples/bench_server"
+  port=${PORT:-38090}
+  N1=${N1:-500}
+  N2=${N2:-2500}
+  count() { # implementation, workload, requests
+    TOKIO_WORKER_THREADS=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$server" "$1" "$port" 2> "$log" &
+    local pid=$!
+    for _ in $(seq 300); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+      sleep 0.1
+    done
+    local args=(-s -o /dev/null -H "Origin: https://app.example.com")
+    if [ "$2" = preflight ]; then
+      args+=(-X OPTIONS -H "Access-Control-Request-Method: PUT" -H "Access-Control-Request-Headers: content-type,x-custom")
+    fi
+    curl "${args[@]}" "http://127.0.0.1:$port/api/items?[1-$3]"
+    kill -TERM "$pid"
+    wait "$pid" 2>/dev/null || true
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$log"
+  }
+  log=$(mktemp)
+  trap 'rm -f "$log"' EXIT
+  echo "End to end: server user-space instructions per request (callgrind, $N1 vs $N2 requests)"
+  echo
+  echo "| workload | bare | tower-cors | tower-http | bare / tower-cors | bare / tower-http |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for workload in get preflight; do
+    row=()
+    for impl in bare tower-cors tower-http; do
+      a=$(count "$impl" "$workload" "$N1")
+      b=$(count "$impl" "$workload" "$N2")
+      row+=($(((b - a) / (N2 - N1))))
+    done
+    awk -v w="$workload" -v b="${row[0]}" -v o="${row[1]}" -v t="${row[2]}" \
+      'BEGIN { printf "| %s | %d | %d | %d | %.1f%% | %.1f%% |\n", w, b, o, t, 100 * b / o, 100 * b / t }'
+  done
+  exit 0
+fi
+
 nice cargo build --release --example cors_workload >&2
 bin="$TARGET/release/examples/cors_workload"
 

@@ -2,6 +2,10 @@
 # End-to-end requests per second: the same axum server bare, behind tower-cors and behind
 # tower-http's CorsLayer, loaded by wrk on 127.0.0.1 with simple GETs and with preflights.
 # Runs are bounded in time and interleaved over several rounds; the table shows medians.
+# Besides requests/s it reports the server's CPU time (user + system, from /proc) per request:
+# on a machine shared with other work, throughput follows the load of the neighbours, while CPU
+# time per request mostly does not, and bare CPU / layered CPU is the throughput ratio the layer
+# allows when the server is CPU-bound.
 #
 #   scripts/wrk.sh                      # 3 rounds x 2 workloads x 3 servers x 10 s
 #   DURATION=5s ROUNDS=1 scripts/wrk.sh
@@ -60,18 +64,29 @@ stop_server() {
   server_pid=""
 }
 
-declare -A results
+# utime + stime of the server, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+
+declare -A results cpus
 impls=(bare tower-cors tower-http)
 workloads=(get preflight)
 for round in $(seq "$ROUNDS"); do
   for workload in "${workloads[@]}"; do
     for impl in "${impls[@]}"; do
       start_server "$impl"
-      rps=$(taskset -c "$WRK_CPU" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$tmp/$workload.lua" \
-        "http://127.0.0.1:$PORT/api/items" | awk '/^Requests\/sec/ { print $2 }')
+      ticks_before=$(cpu_ticks)
+      taskset -c "$WRK_CPU" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$tmp/$workload.lua" \
+        "http://127.0.0.1:$PORT/api/items" > "$tmp/out"
+      ticks_after=$(cpu_ticks)
       stop_server
-      echo "round $round $workload $impl: $rps requests/s" >&2
+      rps=$(awk '/^Requests\/sec/ { print $2 }' "$tmp/out")
+      requests=$(awk '/requests in/ { print $1 }' "$tmp/out")
+      if grep -q "Non-2xx" "$tmp/out"; then echo "non-2xx answers from $impl ($workload)" >&2; exit 1; fi
+      cpu=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+        'BEGIN { printf "%.3f", t / hz * 1e6 / n }')
+      echo "round $round $workload $impl: $rps requests/s, $cpu us CPU/request" >&2
       results[$workload,$impl]="${results[$workload,$impl]:-} $rps"
+      cpus[$workload,$impl]="${cpus[$workload,$impl]:-} $cpu"
     done
   done
 done
@@ -81,6 +96,8 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { prin
 echo
 echo "wrk: $ROUNDS rounds of $DURATION, $THREADS thread(s), $CONNECTIONS connections; server: $WORKERS worker(s) on CPU $SERVER_CPU, wrk on CPU $WRK_CPU"
 echo
+echo "Requests/s (median):"
+echo
 echo "| workload | bare | tower-cors | tower-http | tower-cors / bare | tower-http / bare |"
 echo "|---|---:|---:|---:|---:|---:|"
 for workload in "${workloads[@]}"; do
@@ -89,4 +106,16 @@ for workload in "${workloads[@]}"; do
   theirs=$(echo "${results[$workload,tower-http]}" | median)
   awk -v w="$workload" -v b="$bare" -v o="$ours" -v t="$theirs" \
     'BEGIN { printf "| %s | %.0f | %.0f | %.0f | %.1f%% | %.1f%% |\n", w, b, o, t, 100 * o / b, 100 * t / b }'
+done
+echo
+echo "Server CPU time per request (median, microseconds); bare / layer = throughput ratio when CPU-bound:"
+echo
+echo "| workload | bare | tower-cors | tower-http | bare / tower-cors | bare / tower-http |"
+echo "|---|---:|---:|---:|---:|---:|"
+for workload in "${workloads[@]}"; do
+  bare=$(echo "${cpus[$workload,bare]}" | median)
+  ours=$(echo "${cpus[$workload,tower-cors]}" | median)
+  theirs=$(echo "${cpus[$workload,tower-http]}" | median)
+  awk -v w="$workload" -v b="$bare" -v o="$ours" -v t="$theirs" \
+    'BEGIN { printf "| %s | %.2f | %.2f | %.2f | %.1f%% | %.1f%% |\n", w, b, o, t, 100 * b / o, 100 * b / t }'
 done
