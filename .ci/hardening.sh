@@ -52,11 +52,17 @@ if [ "${MUTANTS:-1}" != 0 ] && git rev-parse -q --verify HEAD~1 >/dev/null; then
     fi
     diff="$(mktemp)"
     git diff HEAD~1 -- src/ >"$diff"
-    if [ -s "$diff" ]; then
-        cargo mutants --in-diff "$diff" --test-tool cargo -j 2 --timeout 120 --output "${TMPDIR:-/tmp}" \
-            -- --all-features
-    else
+    # Settings (features, test targets, justified skips) come from .cargo/mutants.toml. A large
+    # diff would take too long here: the full run is done by hand before a release (TESTING.md).
+    count=$(cargo mutants --in-diff "$diff" --list 2>/dev/null | grep -c . || true)
+    if [ ! -s "$diff" ]; then
         echo "no change under src/ in the last commit"
+    elif [ "$count" -gt "${MUTANTS_MAX:-40}" ]; then
+        echo "$count mutants in the diff, over ${MUTANTS_MAX:-40}: run \`cargo mutants\` by hand (TESTING.md)"
+    else
+        echo "$count mutants in the diff"
+        # The tests already passed above, so the unmutated baseline is not run again.
+        cargo mutants --in-diff "$diff" --baseline skip -j 2 --timeout 120 --output "${TMPDIR:-/tmp}"
     fi
     rm -f "$diff"
 fi

@@ -153,3 +153,50 @@ fn error_messages_cap_configured_values_at_200_characters() {
     let cut: String = value.chars().take(200).collect();
     assert!(shown.contains(&format!("{cut}…")) && !shown.contains(&value), "{shown}");
 }
+
+/// Why a single configured origin is refused, if it is.
+fn origin_problem(origin: &str) -> Option<tower_cors::InvalidOrigin> {
+    let error = CorsLayer::new().allow_origins([origin]).validate().err()?;
+    match error.problems() {
+        [tower_cors::ConfigProblem::InvalidOrigin { reason, .. }] => Some(reason.clone()),
+        other => panic!("{origin}: unexpected problems {other:?}"),
+    }
+}
+
+#[test]
+fn numeric_hosts_are_ip_addresses_only_for_http_and_https() {
+    use tower_cors::InvalidOrigin::InvalidHost;
+    // The URL parser reads `127.1` as an IPv4 address (and rewrites it) for special schemes only.
+    assert_eq!(origin_problem("http://127.1"), Some(InvalidHost));
+    assert_eq!(origin_problem("https://10.1"), Some(InvalidHost));
+    assert_eq!(origin_problem("http://1.2.3.4"), None);
+    assert_eq!(origin_problem("chrome-extension://abc.123"), None);
+    assert_eq!(origin_problem("tauri://127.1"), None);
+}
+
+#[test]
+fn schemes_start_with_a_letter() {
+    use tower_cors::InvalidOrigin::UnsupportedScheme;
+    for bad in ["1app://host", "+app://host", "-app://host", ".app://host"] {
+        assert_eq!(origin_problem(bad), Some(UnsupportedScheme), "{bad}");
+    }
+    assert_eq!(origin_problem("a1+.-b://host"), None);
+}
+
+#[test]
+fn configured_origins_are_at_most_512_bytes() {
+    // A long scheme is the only way to reach the bound: hosts stop at 253 bytes.
+    let host = "h".repeat(253);
+    let with_scheme_len = |n: usize| format!("{}://{host}", "s".repeat(n));
+    let at_limit = with_scheme_len(512 - 3 - 253);
+    assert_eq!(at_limit.len(), 512);
+    assert_eq!(origin_problem(&at_limit), None);
+    assert_eq!(origin_problem(&with_scheme_len(513 - 3 - 253)), Some(tower_cors::InvalidOrigin::InvalidHost));
+    assert_eq!(origin_problem(&format!("https://{}", "h".repeat(254))), Some(tower_cors::InvalidOrigin::InvalidHost));
+}
+
+#[test]
+fn two_colons_make_an_invalid_host_not_an_invalid_port() {
+    assert_eq!(origin_problem("https://a.example:1:2"), Some(tower_cors::InvalidOrigin::InvalidHost));
+    assert_eq!(origin_problem("https://a.example:x"), Some(tower_cors::InvalidOrigin::InvalidPort));
+}
