@@ -200,3 +200,29 @@ fn two_colons_make_an_invalid_host_not_an_invalid_port() {
     assert_eq!(origin_problem("https://a.example:1:2"), Some(tower_cors::InvalidOrigin::InvalidHost));
     assert_eq!(origin_problem("https://a.example:x"), Some(tower_cors::InvalidOrigin::InvalidPort));
 }
+
+#[test]
+fn ports_and_ipv4_hosts_are_spelled_as_browsers_spell_them() {
+    use tower_cors::InvalidOrigin::{InvalidHost, InvalidPort};
+    for ok in [
+        "https://a.example:65535",
+        "http://localhost:10000",
+        "http://localhost:1",
+        "http://0.0.0.0",
+        "http://255.255.255.255:8080",
+    ] {
+        assert_eq!(origin_problem(ok), None, "{ok}");
+    }
+    assert_eq!(origin_problem("https://a.example:100000"), Some(InvalidPort));
+    assert_eq!(origin_problem("https://a.example:65536"), Some(InvalidPort));
+    for bad in [
+        "http://1.2.3.01",
+        "http://abc.1.2.3",
+        "http://1.2.3.999",
+        "http://256.1.1.1",
+        "http://1.2.3.4.5",
+        "http://1.2.3",
+    ] {
+        assert_eq!(origin_problem(bad), Some(InvalidHost), "{bad}");
+    }
+}
