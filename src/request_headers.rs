@@ -64,6 +64,14 @@ pub(crate) fn check<'a>(
             return Err(HeadersRefused::Malformed(line.as_bytes()));
         }
         first.get_or_insert(line);
+        if line.is_empty() {
+            // An empty line is one empty element; skip the splitting machinery.
+            empty += 1;
+            if empty > MAX_EMPTY_ELEMENTS {
+                return Err(HeadersRefused::Malformed(line.as_bytes()));
+            }
+            continue;
+        }
         for element in line.as_bytes().split(|&b| b == b',') {
             let name = trim_ows(element);
             if name.is_empty() {
