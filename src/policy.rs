@@ -130,6 +130,9 @@ impl Policy {
 
         let mut vary = vec![ORIGIN];
         vary.extend(config.origin.vary.iter().cloned());
+        if let OriginKind::Policy(custom) = &config.origin.kind {
+            vary.extend(custom.vary());
+        }
         let mut preflight_vary = vary.clone();
         preflight_vary.extend([ACCESS_CONTROL_REQUEST_METHOD, ACCESS_CONTROL_REQUEST_HEADERS]);
         if config.private_network.is_enabled() {

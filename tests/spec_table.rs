@@ -64,6 +64,7 @@ fn config(name: &str) -> CorsLayer {
             AllowOrigin::predicate(|origin: &HeaderValue, _| origin.as_bytes().ends_with(b".tenant.example"))
                 .vary([HOST]),
         ),
+        "trait-policy" => CorsLayer::new().allow_origin(AllowOrigin::policy(ByTenantHeader)),
         "predicate-all" => CorsLayer::new().allow_origin(AllowOrigin::predicate(|_: &HeaderValue, _| true)),
         "async" => CorsLayer::new().allow_origin(async_app()),
         "async+block" => CorsLayer::new().allow_origin(async_app()).block_disallowed_origins(true),
@@ -74,6 +75,20 @@ fn config(name: &str) -> CorsLayer {
         "expose-any" => list().expose_any_header(),
         "max-age" => CorsLayer::new().allow_any_origin().max_age(Duration::from_secs(7200)),
         other => panic!("no configuration named {other}"),
+    }
+}
+
+/// A custom policy that reads a request header besides `Origin`, and says so.
+struct ByTenantHeader;
+
+impl tower_cors::OriginPolicy for ByTenantHeader {
+    fn is_allowed(&self, origin: &HeaderValue, request: &http::request::Parts) -> bool {
+        let tenant = request.headers.get("x-tenant").map(HeaderValue::as_bytes).unwrap_or_default();
+        !tenant.is_empty() && origin.as_bytes().strip_prefix(b"https://").is_some_and(|rest| rest.starts_with(tenant))
+    }
+
+    fn vary(&self) -> Vec<HeaderName> {
+        vec![HeaderName::from_static("x-tenant")]
     }
 }
 
@@ -603,6 +618,26 @@ fn cases() -> Vec<Case> {
         preflight("custom policy: preflight", "predicate", "https://acme.tenant.example", "POST", &[])
             .has(ACAO, "https://acme.tenant.example")
             .has(VARY, "origin, host, access-control-request-method, access-control-request-headers"),
+        // ---- "trait-policy": an OriginPolicy whose answer depends on x-tenant too ----
+        case(
+            "custom trait policy: allowed by the header it reads",
+            "trait-policy",
+            "GET",
+            &[("origin", "https://acme.example"), ("x-tenant", "acme")],
+        )
+        .has(ACAO, "https://acme.example")
+        .has(VARY, "origin, x-tenant"),
+        case(
+            "custom trait policy: refused for another tenant",
+            "trait-policy",
+            "GET",
+            &[("origin", "https://acme.example"), ("x-tenant", "other")],
+        )
+        .no_grant()
+        .has(VARY, "origin, x-tenant"),
+        case("custom trait policy: its Vary on non-CORS responses", "trait-policy", "GET", &[])
+            .no_grant()
+            .has(VARY, "origin, x-tenant"),
         // ---- "predicate-all" ----
         get("#origin-header: null never reaches a custom policy", "predicate-all", "null").withheld(),
         get("custom policy: any well-formed origin", "predicate-all", EVIL).granted(EVIL),
