@@ -54,40 +54,48 @@ impl OriginMatcher {
         if self.patterns.is_empty() {
             return false;
         }
-        let Some((scheme, host, port)) = std::str::from_utf8(origin).ok().and_then(split) else {
+        // Bytes throughout: anything not ASCII fails the host check or every comparison below.
+        let Some((scheme, host, port)) = split(origin) else {
             return false;
         };
-        if !is_plausible_host(host.as_bytes()) {
+        if !is_plausible_host(host) {
             return false;
         }
-        let accepts = |suffix: &str, subdomains: bool| {
+        let accepts = |suffix: &[u8], subdomains: bool| {
             if suffix.len() < self.shortest_suffix || suffix.len() > self.longest_suffix {
                 return false;
             }
-            self.patterns.get(suffix.as_bytes()).is_some_and(|anchored| {
-                anchored.iter().any(|a| a.subdomains == subdomains && &*a.scheme == scheme && a.port.accepts(port))
+            self.patterns.get(suffix).is_some_and(|anchored| {
+                anchored
+                    .iter()
+                    .any(|a| a.subdomains == subdomains && a.scheme.as_bytes() == scheme && a.port.accepts(port))
             })
         };
         if accepts(host, false) {
             return true;
         }
-        // Every suffix that follows a dot, with at least one whole label before it.
-        host.bytes().enumerate().any(|(i, b)| b == b'.' && accepts(&host[i + 1..], true))
+        // Every suffix that follows a dot, with at least one whole label before it; only dots
+        // whose suffix has the length of some configured one can match, so only those are read.
+        let Some(last) = host.len().checked_sub(self.shortest_suffix.saturating_add(1)) else {
+            return false;
+        };
+        let first = host.len().saturating_sub(self.longest_suffix.saturating_add(1));
+        (first..=last).any(|dot| host[dot] == b'.' && accepts(&host[dot + 1..], true))
     }
 }
 
 /// `origin::split_origin` with byte searches instead of string searchers, which cost more to set
 /// up than the whole search on an origin: `(scheme, host, port)`, `None` for a default port
 /// spelled out or a malformed one.
-fn split(origin: &str) -> Option<(&str, &str, Option<u16>)> {
-    let sep = origin.as_bytes().windows(3).position(|w| w == b"://")?;
+fn split(origin: &[u8]) -> Option<(&[u8], &[u8], Option<u16>)> {
+    let sep = origin.windows(3).position(|w| w == b"://")?;
     let (scheme, authority) = (&origin[..sep], &origin[sep + 3..]);
-    let (host, port) = match authority.bytes().rposition(|b| b == b':') {
-        Some(colon) if !authority.as_bytes()[colon..].contains(&b']') => {
-            let port = parse_port(&authority[colon + 1..])?;
+    let (host, port) = match authority.iter().rposition(|&b| b == b':') {
+        Some(colon) if !authority[colon..].contains(&b']') => {
+            let port = parse_port(std::str::from_utf8(&authority[colon + 1..]).ok()?)?;
             let default = match scheme {
-                "http" => Some(80),
-                "https" => Some(443),
+                b"http" => Some(80),
+                b"https" => Some(443),
                 _ => None,
             };
             if default == Some(port) {
@@ -222,7 +230,8 @@ mod tests {
             "https://a:b:1",
             "https://a://b:1",
         ] {
-            assert_eq!(split(origin), crate::origin::split_origin(origin), "{origin}");
+            let expected = crate::origin::split_origin(origin).map(|(s, h, p)| (s.as_bytes(), h.as_bytes(), p));
+            assert_eq!(split(origin.as_bytes()), expected, "{origin}");
         }
     }
 
