@@ -90,7 +90,7 @@ fn actual_requests_allocate_nothing_over_the_inner_service() {
         ("allowed", get(Some("https://app.example.com")), Some("https://app.example.com")),
         ("allowed by a pattern", get(Some("https://eu.example.com")), Some("https://eu.example.com")),
         ("disallowed", get(Some("https://evil.example.net")), None),
-        ("malformed", get(Some("https://app.example.com/")), None),
+        ("trailing slash", get(Some("https://app.example.com/")), None),
     ];
     for (policy, layer) in policies() {
         let mut service = layer.layer(App);
