@@ -57,7 +57,7 @@ pub(crate) fn apply<B>(policy: &Policy, apply: Apply, response: &mut Response<B>
 }
 
 /// Every header a grant may carry; the first three are the ones actual responses use.
-const GRANT_HEADERS: [HeaderName; 7] = [
+static GRANT_HEADERS: [HeaderName; 7] = [
     ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_ALLOW_CREDENTIALS,
     ACCESS_CONTROL_EXPOSE_HEADERS,
