@@ -226,3 +226,49 @@ fn ports_and_ipv4_hosts_are_spelled_as_browsers_spell_them() {
         assert_eq!(origin_problem(bad), Some(InvalidHost), "{bad}");
     }
 }
+
+/// The documented bounds on `Access-Control-Request-Headers`: 4096 bytes over all lines, and 16
+/// empty elements (blank lines included); one more is refused with a bare 403.
+#[tokio::test]
+async fn request_headers_bounds_are_inclusive() {
+    let layer = CorsLayer::new().allow_origins([ORIGIN]).allow_any_header();
+    let ask = |lines: Vec<String>| {
+        let mut headers: Vec<(&str, &str)> = vec![("origin", ORIGIN), ("access-control-request-method", "GET")];
+        let lines: Vec<&'static str> = lines.into_iter().map(|l| &*Box::leak(l.into_boxed_str())).collect();
+        headers.extend(lines.iter().map(|l| ("access-control-request-headers", *l)));
+        request("OPTIONS", &headers)
+    };
+    let status = |out: support::Outcome| {
+        if out.status == StatusCode::FORBIDDEN {
+            assert!(out.no_grant());
+        }
+        out.status
+    };
+    let bytes = |n: usize| vec![format!("{}b", "a,".repeat((n - 1) / 2))];
+    assert_eq!(bytes(4095)[0].len(), 4095);
+    assert_eq!(status(send(&layer, &Inner::ok(), ask(bytes(4095))).await), StatusCode::NO_CONTENT);
+    let split = vec!["a".repeat(2000), "b".repeat(2096)];
+    assert_eq!(status(send(&layer, &Inner::ok(), ask(split)).await), StatusCode::NO_CONTENT);
+    let split = vec!["a".repeat(2000), "b".repeat(2097)];
+    assert_eq!(status(send(&layer, &Inner::ok(), ask(split)).await), StatusCode::FORBIDDEN);
+
+    let commas = |n: usize| vec![format!("{}x-test", ",".repeat(n))];
+    assert_eq!(status(send(&layer, &Inner::ok(), ask(commas(16))).await), StatusCode::NO_CONTENT);
+    assert_eq!(status(send(&layer, &Inner::ok(), ask(commas(17))).await), StatusCode::FORBIDDEN);
+    let blank_lines = |n: usize| {
+        let mut lines = vec![String::new(); n];
+        lines.push("x-test".to_owned());
+        lines
+    };
+    let out = send(&layer, &Inner::ok(), ask(blank_lines(16))).await;
+    assert_eq!(out.header("access-control-allow-headers"), Some("*"));
+    assert_eq!(status(send(&layer, &Inner::ok(), ask(blank_lines(17))).await), StatusCode::FORBIDDEN);
+}
+
+#[cfg(feature = "reload")]
+#[test]
+fn reloadable_parts_have_debug_output() {
+    let (layer, handle) = CorsLayer::new().allow_origins([ORIGIN]).reloadable().unwrap();
+    assert_eq!(format!("{layer:?}"), "ReloadLayer { .. }");
+    assert_eq!(format!("{handle:?}"), "ReloadHandle { .. }");
+}
