@@ -272,3 +272,40 @@ fn reloadable_parts_have_debug_output() {
     assert_eq!(format!("{layer:?}"), "ReloadLayer { .. }");
     assert_eq!(format!("{handle:?}"), "ReloadHandle { .. }");
 }
+
+/// The layer forwards readiness: an inner service that is not ready (or failed) is not hidden.
+#[test]
+fn poll_ready_is_the_inner_services() {
+    use std::task::{Context, Poll, Waker};
+    use tower::{Layer, Service};
+
+    #[derive(Debug)]
+    struct Failing;
+    impl Service<http::Request<support::Body>> for Failing {
+        type Response = http::Response<support::Body>;
+        type Error = &'static str;
+        type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Err("overloaded"))
+        }
+        fn call(&mut self, _: http::Request<support::Body>) -> Self::Future {
+            std::future::ready(Err("called"))
+        }
+    }
+    let mut service = CorsLayer::new().allow_origins([ORIGIN]).layer(Failing);
+    let mut cx = Context::from_waker(Waker::noop());
+    assert_eq!(service.poll_ready(&mut cx), Poll::Ready(Err("overloaded")));
+    assert_eq!(format!("{service:?}"), "Cors { inner: Failing, .. }");
+}
+
+/// An exposed-headers list with no names left after merging is dropped, not sent empty.
+#[tokio::test]
+async fn an_empty_exposed_list_is_dropped() {
+    let layer = CorsLayer::new().allow_origins([ORIGIN]);
+    let inner = Inner::ok()
+        .with_header("access-control-expose-headers", ",")
+        .with_header("access-control-expose-headers", " , ");
+    let out = send(&layer, &inner, request("GET", &[("origin", ORIGIN)])).await;
+    assert_eq!(out.header("access-control-allow-origin"), Some(ORIGIN));
+    assert!(!out.has("access-control-expose-headers"), "{:?}", out.headers);
+}
