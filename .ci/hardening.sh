@@ -28,7 +28,8 @@ else
 fi
 (
     cd fuzz
-    unset CARGO_TARGET_DIR # the fuzz crate keeps its own target dir under fuzz/
+    # The fuzz crate is its own workspace, built with other flags: never the main target dir.
+    if [ -n "${FUZZ_TARGET_DIR:-}" ]; then export CARGO_TARGET_DIR="$FUZZ_TARGET_DIR"; else unset CARGO_TARGET_DIR; fi
     fuzz build
     for target in $(fuzz list); do
         mkdir -p "corpus/$target"
