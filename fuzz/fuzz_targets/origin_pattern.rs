@@ -87,7 +87,8 @@ fuzz_target!(|data: &[u8]| {
     // A label of digits only can make the host an IPv4 address: the oracle decides those.
     let expect = oracle::origin_allowed(&config, instance.as_bytes());
     assert_eq!(allowed(&layer, instance.as_bytes()), Some(expect), "instance {instance:?} of {pattern:?}");
-    if !label.bytes().all(|b| b.is_ascii_digit()) && label.len() < 60 {
+    // Past 512 bytes no `Origin` is considered at all, so a long pattern's instance may be refused.
+    if !label.bytes().all(|b| b.is_ascii_digit()) && label.len() < 60 && instance.len() <= 512 {
         assert!(expect, "the oracle refuses instance {instance:?} of {pattern:?}");
     }
 
