@@ -69,18 +69,10 @@ static GRANT_HEADERS: [HeaderName; 7] = [
 
 /// The layer's own answer to a preflight: 204 (or the configured 2xx) and the grant, no body.
 pub(crate) fn preflight<B: Default>(policy: &Policy, grant: PreflightGrant) -> Response<B> {
-    let PreflightGrant { origin, method, headers: allow_headers, private_network } = grant;
-    let optional = [
-        (ACCESS_CONTROL_ALLOW_CREDENTIALS, policy.credentials.then_some(TRUE)),
-        (ACCESS_CONTROL_ALLOW_METHODS, method),
-        (ACCESS_CONTROL_ALLOW_HEADERS, allow_headers),
-        (ACCESS_CONTROL_MAX_AGE, policy.max_age.clone()),
-        (ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, private_network.then_some(TRUE)),
-    ];
+    let grant = preflight_grant_headers(policy, grant);
     // A map sized for exactly these headers: one small allocation, no growth, nothing to remove.
-    let mut headers = HeaderMap::with_capacity(2 + optional.iter().filter(|(_, value)| value.is_some()).count());
-    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin_value(origin));
-    for (name, value) in optional {
+    let mut headers = HeaderMap::with_capacity(1 + grant.iter().filter(|(_, value)| value.is_some()).count());
+    for (name, value) in grant {
         if let Some(value) = value {
             headers.insert(name, value);
         }
@@ -90,6 +82,18 @@ pub(crate) fn preflight<B: Default>(policy: &Policy, grant: PreflightGrant) -> R
     *response.status_mut() = policy.preflight_status;
     *response.headers_mut() = headers;
     response
+}
+
+/// Every header of a preflight grant, `None` for those this grant leaves out.
+fn preflight_grant_headers(policy: &Policy, grant: PreflightGrant) -> [(HeaderName, Option<HeaderValue>); 6] {
+    [
+        (ACCESS_CONTROL_ALLOW_ORIGIN, Some(allow_origin_value(grant.origin))),
+        (ACCESS_CONTROL_ALLOW_CREDENTIALS, policy.credentials.then_some(TRUE)),
+        (ACCESS_CONTROL_ALLOW_METHODS, grant.method),
+        (ACCESS_CONTROL_ALLOW_HEADERS, grant.headers),
+        (ACCESS_CONTROL_MAX_AGE, policy.max_age.clone()),
+        (ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, grant.private_network.then_some(TRUE)),
+    ]
 }
 
 /// A refusal answered by the layer: 403, `Vary`, and nothing that discloses the policy.
@@ -117,15 +121,9 @@ fn allow_origin_value(origin: AllowOrigin) -> HeaderValue {
     }
 }
 
+/// Writes a preflight grant over whatever the inner service set (passthrough mode).
 fn insert_preflight_grant(policy: &Policy, headers: &mut HeaderMap, grant: PreflightGrant) {
-    insert_origin_and_credentials(policy, headers, grant.origin, true);
-    let optional = [
-        (ACCESS_CONTROL_ALLOW_METHODS, grant.method),
-        (ACCESS_CONTROL_ALLOW_HEADERS, grant.headers),
-        (ACCESS_CONTROL_MAX_AGE, policy.max_age.clone()),
-        (ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, grant.private_network.then_some(TRUE)),
-    ];
-    for (name, value) in optional {
+    for (name, value) in preflight_grant_headers(policy, grant) {
         match value {
             Some(value) => headers.insert(name, value),
             None => headers.remove(name),
