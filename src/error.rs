@@ -56,7 +56,8 @@ impl std::error::Error for ConfigError {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigProblem {
-    /// No origin policy was set at all, so no cross-origin request could ever be granted.
+    /// No origin policy was set, or an empty list of origins, so no cross-origin request could
+    /// ever be granted.
     NoOriginPolicy,
     /// A configured origin can never equal a browser's `Origin` header.
     InvalidOrigin {

@@ -161,12 +161,12 @@ impl Policy {
 
 fn compile_origin(config: &CorsLayer, problems: &mut Vec<ConfigProblem>) -> Option<OriginRule> {
     match &config.origin.kind {
-        // An empty list could never grant anything: as likely a missing environment variable as
-        // an intent, so it is reported like no setting at all.
         OriginKind::Unset => {
             problems.push(ConfigProblem::NoOriginPolicy);
             None
         }
+        // An empty list could never grant anything: as likely a missing environment variable as
+        // an intent, so it is reported like no setting at all.
         OriginKind::List(list) if list.is_empty() => {
             problems.push(ConfigProblem::NoOriginPolicy);
             None
