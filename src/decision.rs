@@ -5,12 +5,12 @@
 //! preflight; every other request with `Origin` is an actual CORS request.
 
 use http::header::{GetAll, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HOST, ORIGIN};
-use http::request::Parts;
-use http::{HeaderValue, Method};
+use http::{HeaderMap, HeaderValue, Method};
 
 use crate::allow_methods::{is_forbidden_method, is_safelisted_method};
 use crate::allow_origin::BoxedCheck;
-use crate::origin::MAX_ORIGIN_LEN;
+use crate::head::RequestHead;
+use crate::origin::{is_visible_ascii, MAX_ORIGIN_LEN};
 use crate::policy::{OriginRule, Policy, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};
 use crate::request_headers::{self, is_tchar, HeadersRefused, Requested};
 
@@ -87,19 +87,19 @@ fn refuse(reason: Reason, value: &[u8]) -> Refusal<'_> {
 }
 
 /// Decides what to do with a request.
-pub(crate) fn decide<'a>(policy: &Policy, parts: &'a Parts) -> Decision<'a> {
-    let headers = &parts.headers;
+pub(crate) fn decide<'a>(policy: &Policy, request: &'a impl RequestHead) -> Decision<'a> {
+    let headers = request.headers();
     let mut origins = headers.get_all(ORIGIN).iter();
     let Some(origin) = origins.next() else {
         return Decision::NonCors;
     };
     // Looked up once, to classify the request and then to check the method.
-    let request_method = (parts.method == Method::OPTIONS)
+    let request_method = (request.method() == Method::OPTIONS)
         .then(|| headers.get_all(ACCESS_CONTROL_REQUEST_METHOD))
         .filter(|lines| lines.iter().next().is_some());
     let origin =
         if origins.next().is_some() { Err(refuse(Reason::InvalidOrigin, origin.as_bytes())) } else { Ok(origin) };
-    let origin = origin.and_then(|origin| check_origin(policy, origin, parts));
+    let origin = origin.and_then(|origin| check_origin(policy, origin, request));
     let Some(request_method) = request_method else {
         return Decision::Actual(match origin {
             Ok(OriginCheck::Allowed(allow)) => Verdict::Granted(allow),
@@ -113,15 +113,15 @@ pub(crate) fn decide<'a>(policy: &Policy, parts: &'a Parts) -> Decision<'a> {
         Err(refusal) => return Decision::Preflight(Verdict::Refused(refusal)),
     };
     let grant = check_method(policy, request_method)
-        .and_then(|method| Ok((method, check_headers(policy, parts)?)))
-        .map(|(method, headers)| PreflightGrant {
+        .and_then(|method| Ok((method, check_headers(policy, headers)?)))
+        .map(|(method, allowed_headers)| PreflightGrant {
             // The policy first: most never allow it, and then the request need not be searched.
             private_network: policy.private_network.is_enabled()
-                && wants_private_network(parts)
-                && allows_private_network(policy, parts),
+                && wants_private_network(headers)
+                && allows_private_network(policy, request),
             origin,
             method,
-            headers,
+            headers: allowed_headers,
         });
     Decision::Preflight(match (grant, check) {
         (Ok(grant), None) => Verdict::Granted(grant),
@@ -135,11 +135,15 @@ enum OriginCheck {
     Pending(BoxedCheck, AllowOrigin),
 }
 
-fn check_origin<'a>(policy: &Policy, origin: &'a HeaderValue, parts: &Parts) -> Result<OriginCheck, Refusal<'a>> {
+/// Policies with callbacks always come with `Parts` ([`Policy::needs_parts`]); were one ever
+/// without them, its callback could not run and the origin is refused.
+fn check_origin<'a>(
+    policy: &Policy,
+    origin: &'a HeaderValue,
+    request: &impl RequestHead,
+) -> Result<OriginCheck, Refusal<'a>> {
     let bytes = origin.as_bytes();
-    // Without an early exit the check runs a word at a time; the length is bounded first.
-    let visible = || bytes.iter().fold(true, |all, &b| all & (0x21..=0x7e).contains(&b));
-    if bytes.is_empty() || bytes.len() > MAX_ORIGIN_LEN || !visible() {
+    if bytes.is_empty() || bytes.len() > MAX_ORIGIN_LEN || !is_visible_ascii(bytes) {
         return Err(refuse(Reason::InvalidOrigin, bytes));
     }
     let echo = || AllowOrigin::Echo(origin.clone());
@@ -155,8 +159,11 @@ fn check_origin<'a>(policy: &Policy, origin: &'a HeaderValue, parts: &Parts) -> 
     let allowed = match &policy.origin {
         OriginRule::Any => return Ok(OriginCheck::Allowed(AllowOrigin::Any)),
         OriginRule::List(matcher) => matcher.matches(bytes),
-        OriginRule::Policy(custom) => custom.is_allowed(origin, parts),
-        OriginRule::Async(check) => return Ok(OriginCheck::Pending(check(origin.clone(), parts), echo())),
+        OriginRule::Policy(custom) => request.parts().is_some_and(|parts| custom.is_allowed(origin, parts)),
+        OriginRule::Async(check) => match request.parts() {
+            Some(parts) => return Ok(OriginCheck::Pending(check(origin.clone(), parts), echo())),
+            None => false,
+        },
     };
     if allowed {
         Ok(OriginCheck::Allowed(echo()))
@@ -187,12 +194,13 @@ fn check_method<'a>(policy: &Policy, lines: GetAll<'a, HeaderValue>) -> Result<O
 }
 
 /// Checks `Access-Control-Request-Headers` and computes `Access-Control-Allow-Headers`.
-fn check_headers<'a>(policy: &Policy, parts: &'a Parts) -> Result<Option<HeaderValue>, Refusal<'a>> {
-    let requested = request_headers::check(parts.headers.get_all(ACCESS_CONTROL_REQUEST_HEADERS), &policy.headers)
-        .map_err(|refused| match refused {
+fn check_headers<'a>(policy: &Policy, headers: &'a HeaderMap) -> Result<Option<HeaderValue>, Refusal<'a>> {
+    let requested = request_headers::check(headers.get_all(ACCESS_CONTROL_REQUEST_HEADERS), &policy.headers).map_err(
+        |refused| match refused {
             HeadersRefused::NotAllowed(name) => refuse(Reason::HeaderNotAllowed, name),
             HeadersRefused::Malformed(value) => refuse(Reason::MalformedRequestHeaders, value),
-        })?;
+        },
+    )?;
     // Without credentials `*` grants every name but `authorization`; with them `*` is a literal
     // name, so the validated names are echoed instead.
     let wildcard = policy.headers.any && !policy.credentials;
@@ -204,18 +212,18 @@ fn check_headers<'a>(policy: &Policy, parts: &'a Parts) -> Result<Option<HeaderV
     })
 }
 
-fn wants_private_network(parts: &Parts) -> bool {
-    parts.headers.get(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK).is_some_and(|v| v == "true")
+fn wants_private_network(headers: &HeaderMap) -> bool {
+    headers.get(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK).is_some_and(|v| v == "true")
 }
 
-fn allows_private_network(policy: &Policy, parts: &Parts) -> bool {
-    parts.headers.get(ORIGIN).is_some_and(|origin| policy.private_network.allows(origin, parts))
+fn allows_private_network(policy: &Policy, request: &impl RequestHead) -> bool {
+    request.headers().get(ORIGIN).is_some_and(|origin| policy.private_network.allows(origin, request.parts()))
 }
 
 /// Whether a request carrying `Origin` comes from the server's own origin: browsers send
 /// `Origin` on same-origin `POST`s too, and blocking those would break the site itself.
-pub(crate) fn is_same_origin(parts: &Parts) -> bool {
-    let headers = &parts.headers;
+pub(crate) fn is_same_origin(request: &impl RequestHead) -> bool {
+    let headers = request.headers();
     if headers.get("sec-fetch-site").is_some_and(|v| v == "same-origin") {
         return true;
     }
@@ -225,7 +233,8 @@ pub(crate) fn is_same_origin(parts: &Parts) -> bool {
     let Some((scheme @ ("http" | "https"), authority)) = origin.split_once("://") else {
         return false;
     };
-    if let (Some(own_scheme), Some(own_authority)) = (parts.uri.scheme_str(), parts.uri.authority()) {
+    let uri = request.uri();
+    if let (Some(own_scheme), Some(own_authority)) = (uri.scheme_str(), uri.authority()) {
         return own_scheme == scheme && same_authority(scheme, authority, own_authority.as_str());
     }
     headers.get(HOST).and_then(|host| host.to_str().ok()).is_some_and(|host| same_authority(scheme, authority, host))

@@ -74,6 +74,7 @@ mod decision;
 mod error;
 pub mod future;
 mod grpc_web;
+mod head;
 mod header_list;
 mod layer;
 mod origin;

@@ -14,6 +14,28 @@ use crate::error::InvalidOrigin;
 /// than a scheme, that and a port is not an origin a browser sends.
 pub(crate) const MAX_ORIGIN_LEN: usize = 512;
 
+/// Whether every byte is visible ASCII (`!` to `~`), as in every origin a browser sends.
+/// Eight bytes at a time, the last word overlapping the one before it rather than a tail loop.
+pub(crate) fn is_visible_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::MAX / 255;
+    const HIGH: u64 = ONES * 0x80;
+    // Non-zero if some byte is below 0x21, or above 0x7e (the high bit included).
+    let outside = |word: u64| ((word.wrapping_sub(ONES * 0x21) & !word) | (word.wrapping_add(ONES) | word)) & HIGH;
+    let word = |chunk: &[u8]| {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        u64::from_le_bytes(word)
+    };
+    let Some(last) = bytes.len().checked_sub(8) else {
+        return bytes.iter().all(|&b| (0x21..=0x7e).contains(&b));
+    };
+    let mut bad = outside(word(&bytes[last..]));
+    for chunk in bytes.chunks_exact(8) {
+        bad |= outside(word(chunk));
+    }
+    bad == 0
+}
+
 /// A configured origin after validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum OriginSpec {
@@ -284,6 +306,25 @@ pub(crate) fn split_origin(origin: &[u8]) -> Option<(&[u8], &[u8], Option<u16>)>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn visible_ascii_is_checked_in_every_byte_of_every_word() {
+        for len in 0..=24 {
+            for at in 0..len {
+                for bad in [0x00, 0x09, 0x20, 0x7f, 0x80, 0xff] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = bad;
+                    assert!(!is_visible_ascii(&bytes), "{bad:#x} at {at} of {len}");
+                }
+                for good in [0x21, 0x7e, b'a', b':', b'/'] {
+                    let mut bytes = vec![b'~'; len];
+                    bytes[at] = good;
+                    assert!(is_visible_ascii(&bytes), "{good:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(is_visible_ascii(b"https://app.example.com:8443"));
+    }
+
     use super::*;
 
     fn exact(s: &str) -> OriginSpec {

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use http::header::{ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, AUTHORIZATION, ORIGIN};
-use http::{HeaderName, HeaderValue, Method, StatusCode};
+use http::header::{ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, AUTHORIZATION, ORIGIN, VARY};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
 use crate::allow_methods::is_forbidden_method;
 use crate::allow_origin::{AsyncCheck, OriginKind, OriginPolicy};
@@ -14,6 +14,7 @@ use crate::origin::parse_origin;
 use crate::origin_matcher::OriginMatcher;
 use crate::private_network::AllowPrivateNetwork;
 use crate::request_headers::HeaderRule;
+use crate::response::PreflightTemplates;
 
 /// `Access-Control-Request-Private-Network`, which `http` does not name.
 pub(crate) const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
@@ -45,6 +46,10 @@ pub(crate) struct Policy {
     pub(crate) vary: VaryList,
     /// `Vary` for preflight responses.
     pub(crate) preflight_vary: VaryList,
+    /// Whether deciding may call a user callback, which takes the request as `Parts`; the
+    /// others are decided on the request as it is, without taking it apart.
+    pub(crate) needs_parts: bool,
+    pub(crate) preflight_templates: PreflightTemplates,
 }
 
 pub(crate) enum OriginRule {
@@ -64,6 +69,8 @@ pub(crate) enum ExposeRule {
 pub(crate) struct VaryList {
     pub(crate) value: HeaderValue,
     pub(crate) names: Vec<HeaderName>,
+    /// A map holding `Vary` and nothing else, for the layer's own refusals to clone.
+    pub(crate) alone: HeaderMap,
 }
 
 impl VaryList {
@@ -74,9 +81,21 @@ impl VaryList {
                 unique.push(name);
             }
         }
-        Self { value: join_names(&unique), names: unique }
+        let joined = join_names(&unique);
+        // A static value is copied per response, a built one reference-counted.
+        let value =
+            COMMON_VARY.iter().find(|common| joined == **common).map_or(joined, |c| HeaderValue::from_static(c));
+        let alone = HeaderMap::from_iter([(VARY, value.clone())]);
+        Self { value, names: unique, alone }
     }
 }
+
+/// The `Vary` values of the usual policies.
+const COMMON_VARY: [&str; 3] = [
+    "origin",
+    "origin, access-control-request-method, access-control-request-headers",
+    "origin, access-control-request-method, access-control-request-headers, access-control-request-private-network",
+];
 
 /// Joins header names with `, `; header names always make a valid value.
 pub(crate) fn join_names<'a>(names: impl IntoIterator<Item = &'a HeaderName>) -> HeaderValue {
@@ -139,7 +158,10 @@ impl Policy {
             preflight_vary.push(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK);
         }
 
-        Ok(Self {
+        let needs_parts =
+            matches!(origin, OriginRule::Policy(_) | OriginRule::Async(_)) || config.private_network.needs_parts();
+        let mut policy = Self {
+            needs_parts,
             origin,
             allow_null: config.allow_null,
             credentials: config.credentials,
@@ -155,7 +177,11 @@ impl Policy {
             block: config.block,
             vary: VaryList::new(vary),
             preflight_vary: VaryList::new(preflight_vary),
-        })
+            preflight_templates: PreflightTemplates::default(),
+        };
+        // Built from the finished policy, whose grant headers they hold.
+        policy.preflight_templates = PreflightTemplates::new(&policy);
+        Ok(policy)
     }
 }
 

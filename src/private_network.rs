@@ -26,7 +26,15 @@ type Predicate = dyn Fn(&HeaderValue, &Parts) -> bool + Send + Sync;
 /// # Ok::<(), tower_cors::ConfigError>(())
 /// ```
 #[derive(Clone, Default)]
-pub struct AllowPrivateNetwork(pub(crate) Option<Arc<Predicate>>);
+pub struct AllowPrivateNetwork(Rule);
+
+#[derive(Clone, Default)]
+enum Rule {
+    #[default]
+    Never,
+    Always,
+    Predicate(Arc<Predicate>),
+}
 
 impl AllowPrivateNetwork {
     /// Decide per origin and request.
@@ -34,30 +42,40 @@ impl AllowPrivateNetwork {
     where
         F: Fn(&HeaderValue, &Parts) -> bool + Send + Sync + 'static,
     {
-        Self(Some(Arc::new(f)))
+        Self(Rule::Predicate(Arc::new(f)))
     }
 
-    pub(crate) fn allows(&self, origin: &HeaderValue, parts: &Parts) -> bool {
-        self.0.as_ref().is_some_and(|f| f(origin, parts))
+    /// `parts` is `None` only where [`needs_parts`](Self::needs_parts) said they were not needed.
+    pub(crate) fn allows(&self, origin: &HeaderValue, parts: Option<&Parts>) -> bool {
+        match &self.0 {
+            Rule::Never => false,
+            Rule::Always => true,
+            Rule::Predicate(f) => parts.is_some_and(|parts| f(origin, parts)),
+        }
     }
 
     pub(crate) fn is_enabled(&self) -> bool {
-        self.0.is_some()
+        !matches!(self.0, Rule::Never)
+    }
+
+    /// Whether deciding calls a user predicate, which takes the request as `Parts`.
+    pub(crate) fn needs_parts(&self) -> bool {
+        matches!(self.0, Rule::Predicate(_))
     }
 }
 
 impl From<bool> for AllowPrivateNetwork {
     fn from(allow: bool) -> Self {
-        if allow {
-            Self::predicate(|_, _| true)
-        } else {
-            Self(None)
-        }
+        Self(if allow { Rule::Always } else { Rule::Never })
     }
 }
 
 impl fmt::Debug for AllowPrivateNetwork {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() { "AllowPrivateNetwork(..)" } else { "AllowPrivateNetwork(false)" })
+        f.write_str(match self.0 {
+            Rule::Never => "AllowPrivateNetwork(false)",
+            Rule::Always => "AllowPrivateNetwork(true)",
+            Rule::Predicate(_) => "AllowPrivateNetwork(..)",
+        })
     }
 }

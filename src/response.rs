@@ -30,29 +30,48 @@ pub(crate) enum Apply {
 pub(crate) fn apply<B>(policy: &Policy, apply: Apply, response: &mut Response<B>) {
     let headers = response.headers_mut();
     match apply {
-        Apply::NonCors => merge_vary(headers, &policy.vary),
+        Apply::NonCors => merge_vary(headers, &policy.vary, Present::scan(headers, &[]).vary),
         Apply::Refused { preflight } => {
             let grants = if preflight { &GRANT_HEADERS[..] } else { &GRANT_HEADERS[..3] };
-            // One pass over the response's few names costs less than a lookup per grant header.
-            if headers.keys().any(|name| grants.contains(name)) {
+            let present = Present::scan(headers, grants);
+            if present.grants {
                 for name in grants {
                     headers.remove(name);
                 }
             }
-            merge_vary(headers, if preflight { &policy.preflight_vary } else { &policy.vary });
+            merge_vary(headers, if preflight { &policy.preflight_vary } else { &policy.vary }, present.vary);
         }
         Apply::Actual(origin) => {
-            // Whether the inner service set grant headers of its own, which then need merging or
-            // removing: rarely, and one pass over its few names is cheaper than a lookup each.
-            let own_grants = headers.keys().any(|name| GRANT_HEADERS[..3].contains(name));
-            insert_origin_and_credentials(policy, headers, origin, own_grants);
-            merge_expose(policy, headers, own_grants);
-            merge_vary(headers, &policy.vary);
+            let present = Present::scan(headers, &GRANT_HEADERS[..3]);
+            insert_origin_and_credentials(policy, headers, origin, present.grants);
+            merge_expose(policy, headers, present.grants);
+            merge_vary(headers, &policy.vary, present.vary);
         }
         Apply::Preflight(grant) => {
+            let present = Present::scan(headers, &[]);
             insert_preflight_grant(policy, headers, grant);
-            merge_vary(headers, &policy.preflight_vary);
+            merge_vary(headers, &policy.preflight_vary, present.vary);
         }
+    }
+}
+
+/// What the inner service's response already holds that the layer must merge or replace.
+/// Found in one pass over its names: responses have few, and a look at each costs less than a
+/// hash lookup per header, which the usual answer (none of them) would otherwise pay.
+struct Present {
+    vary: bool,
+    /// Any of the grant headers scanned for.
+    grants: bool,
+}
+
+impl Present {
+    fn scan(headers: &HeaderMap, grants: &[HeaderName]) -> Self {
+        let mut present = Self { vary: false, grants: false };
+        for name in headers.keys() {
+            present.vary |= name == VARY;
+            present.grants |= grants.contains(name);
+        }
+        present
     }
 }
 
@@ -69,19 +88,62 @@ static GRANT_HEADERS: [HeaderName; 7] = [
 
 /// The layer's own answer to a preflight: 204 (or the configured 2xx) and the grant, no body.
 pub(crate) fn preflight<B: Default>(policy: &Policy, grant: PreflightGrant) -> Response<B> {
-    let grant = preflight_grant_headers(policy, grant);
-    // A map sized for exactly these headers: one small allocation, no growth, nothing to remove.
-    let mut headers = HeaderMap::with_capacity(1 + grant.iter().filter(|(_, value)| value.is_some()).count());
-    for (name, value) in grant {
-        if let Some(value) = value {
-            headers.insert(name, value);
+    let mut headers = policy.preflight_templates.for_grant(&grant).clone();
+    let mut values = [
+        (ACCESS_CONTROL_ALLOW_ORIGIN, Some(allow_origin_value(grant.origin))),
+        (ACCESS_CONTROL_ALLOW_METHODS, grant.method),
+        (ACCESS_CONTROL_ALLOW_HEADERS, grant.headers),
+    ];
+    // The template holds exactly the headers this grant sends; only the values change.
+    for (name, value) in headers.iter_mut() {
+        if let Some(filled) = values.iter_mut().find(|(slot, _)| slot == name).and_then(|(_, v)| v.take()) {
+            *value = filled;
         }
     }
-    headers.insert(VARY, policy.preflight_vary.value.clone());
     let mut response = Response::new(B::default());
     *response.status_mut() = policy.preflight_status;
     *response.headers_mut() = headers;
     response
+}
+
+/// The headers of the layer's preflight answers, one map per shape of grant (method, headers
+/// and private network each sent or not), built once: a request clones its shape's map and
+/// writes its values in place, rather than hashing each header into a new map.
+pub(crate) struct PreflightTemplates([HeaderMap; 8]);
+
+impl PreflightTemplates {
+    /// Grants nothing if a value were ever left unwritten: an empty `Access-Control-Allow-Origin`
+    /// matches no origin.
+    const PLACEHOLDER: HeaderValue = HeaderValue::from_static("");
+
+    pub(crate) fn new(policy: &Policy) -> Self {
+        Self(std::array::from_fn(|shape| {
+            let grant = PreflightGrant {
+                origin: AllowOrigin::Echo(Self::PLACEHOLDER),
+                method: (shape & 1 != 0).then_some(Self::PLACEHOLDER),
+                headers: (shape & 2 != 0).then_some(Self::PLACEHOLDER),
+                private_network: shape & 4 != 0,
+            };
+            let grant = preflight_grant_headers(policy, grant);
+            let mut headers = HeaderMap::with_capacity(1 + grant.len());
+            headers.extend(grant.into_iter().filter_map(|(name, value)| Some((name, value?))));
+            headers.insert(VARY, policy.preflight_vary.value.clone());
+            headers
+        }))
+    }
+
+    fn for_grant(&self, grant: &PreflightGrant) -> &HeaderMap {
+        let shape = usize::from(grant.method.is_some())
+            | usize::from(grant.headers.is_some()) << 1
+            | usize::from(grant.private_network) << 2;
+        &self.0[shape]
+    }
+}
+
+impl Default for PreflightTemplates {
+    fn default() -> Self {
+        Self(Default::default())
+    }
 }
 
 /// Every header of a preflight grant, `None` for those this grant leaves out.
@@ -100,7 +162,7 @@ fn preflight_grant_headers(policy: &Policy, grant: PreflightGrant) -> [(HeaderNa
 pub(crate) fn forbidden<B: Default>(vary: &VaryList) -> Response<B> {
     let mut response = Response::new(B::default());
     *response.status_mut() = StatusCode::FORBIDDEN;
-    response.headers_mut().insert(VARY, vary.value.clone());
+    *response.headers_mut() = vary.alone.clone();
     response
 }
 
@@ -169,9 +231,10 @@ fn merge_expose(policy: &Policy, headers: &mut HeaderMap, own_grants: bool) {
 }
 
 /// Merges `Vary`: adds the missing names, keeps the inner service's, leaves `*` alone.
-pub(crate) fn merge_vary(headers: &mut HeaderMap, vary: &VaryList) {
-    if let Entry::Vacant(entry) = headers.entry(VARY) {
-        entry.insert(vary.value.clone());
+/// `present`: whether the response has a `Vary` already.
+fn merge_vary(headers: &mut HeaderMap, vary: &VaryList, present: bool) {
+    if !present {
+        headers.append(VARY, vary.value.clone());
         return;
     }
     let has_star = list_elements(headers, &VARY).any(|e| e == b"*");

@@ -5,11 +5,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::header::ORIGIN;
-use http::{Request, Response};
+use http::{HeaderValue, Request, Response};
 use tower_service::Service;
 
+use crate::allow_origin::BoxedCheck;
 use crate::decision::{self, Decision, Verdict};
 use crate::future::{Pending, ResponseFuture};
+use crate::head::RequestHead;
 use crate::policy::Policy;
 use crate::response::{self, Apply};
 use crate::trace;
@@ -99,63 +101,93 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let policy = self.policy.load();
-        if !request.headers().contains_key(ORIGIN) {
-            return ResponseFuture::inner(self.inner.call(request), policy, Apply::NonCors);
+        if policy.needs_parts {
+            let (parts, body) = request.into_parts();
+            let outcome = outcome(&policy, &parts);
+            return self.dispatch(policy, outcome, move || Request::from_parts(parts, body));
         }
-        let (parts, body) = request.into_parts();
-        // Each arm settles what the decision borrows from `parts` before the request is rebuilt.
-        let outcome = match decision::decide(&policy, &parts) {
-            Decision::NonCors => Outcome::Call(Apply::NonCors),
-            Decision::Preflight(Verdict::Granted(grant)) if policy.passthrough => {
-                Outcome::Call(Apply::Preflight(grant))
-            }
-            Decision::Preflight(Verdict::Granted(grant)) => Outcome::Answer(response::preflight(&policy, grant)),
-            Decision::Preflight(Verdict::Refused(refusal)) => {
-                trace::refused(refusal.reason, refusal.value);
-                if policy.passthrough {
-                    Outcome::Call(Apply::Refused { preflight: true })
-                } else {
-                    Outcome::Answer(response::forbidden(&policy.preflight_vary))
-                }
-            }
-            Decision::Preflight(Verdict::Pending(check, grant)) if policy.passthrough => {
-                Outcome::Check(check, true, Pending::Passthrough(grant))
-            }
-            Decision::Preflight(Verdict::Pending(check, grant)) => {
-                Outcome::Check(check, false, Pending::Preflight(response::preflight(&policy, grant)))
-            }
-            Decision::Actual(Verdict::Granted(origin)) => Outcome::Call(Apply::Actual(origin)),
-            Decision::Actual(Verdict::Refused(refusal)) => {
-                trace::refused(refusal.reason, refusal.value);
-                if policy.block && !decision::is_same_origin(&parts) {
-                    Outcome::Answer(response::forbidden(&policy.vary))
-                } else {
-                    Outcome::Call(Apply::Refused { preflight: false })
-                }
-            }
-            Decision::Actual(Verdict::Pending(check, origin)) => {
-                let block = policy.block && !decision::is_same_origin(&parts);
-                Outcome::Check(check, true, Pending::Actual { origin, block })
-            }
-        };
+        let outcome = outcome(&policy, &request);
+        self.dispatch(policy, outcome, move || request)
+    }
+}
+
+impl<S> Cors<S> {
+    /// Carries out a decision; `request` gives the request back whole, for the inner service.
+    fn dispatch<ReqBody, ResBody>(
+        &mut self,
+        policy: Arc<Policy>,
+        outcome: Outcome<ResBody>,
+        request: impl FnOnce() -> Request<ReqBody>,
+    ) -> ResponseFuture<S::Future, ResBody>
+    where
+        S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    {
         match outcome {
-            Outcome::Call(apply) => {
-                ResponseFuture::inner(self.inner.call(Request::from_parts(parts, body)), policy, apply)
-            }
+            Outcome::Call(apply) => ResponseFuture::inner(self.inner.call(request()), policy, apply),
             Outcome::Answer(response) => ResponseFuture::ready(response),
-            Outcome::Check(check, call, pending) => {
-                let origin = parts.headers.get(ORIGIN).cloned().unwrap_or(http::HeaderValue::from_static(""));
+            Outcome::Check { check, origin, call, pending } => {
                 // The inner service is called now and polled only once the check allows it, so
                 // the service need not be `Clone`; a refused, blocked request drops it unpolled.
-                let future = call.then(|| self.inner.call(Request::from_parts(parts, body)));
+                let future = call.then(|| self.inner.call(request()));
                 ResponseFuture::checking(check, origin, future, policy, pending)
             }
         }
     }
 }
 
+/// Decides a request and settles everything the decision borrows from it, so that the request
+/// can then move on to the inner service.
+fn outcome<B: Default>(policy: &Policy, request: &impl RequestHead) -> Outcome<B> {
+    match decision::decide(policy, request) {
+        Decision::NonCors => Outcome::Call(Apply::NonCors),
+        Decision::Preflight(Verdict::Granted(grant)) if policy.passthrough => Outcome::Call(Apply::Preflight(grant)),
+        Decision::Preflight(Verdict::Granted(grant)) => Outcome::Answer(response::preflight(policy, grant)),
+        Decision::Preflight(Verdict::Refused(refusal)) => {
+            trace::refused(refusal.reason, refusal.value);
+            if policy.passthrough {
+                Outcome::Call(Apply::Refused { preflight: true })
+            } else {
+                Outcome::Answer(response::forbidden(&policy.preflight_vary))
+            }
+        }
+        Decision::Preflight(Verdict::Pending(check, grant)) => {
+            let pending = if policy.passthrough {
+                Pending::Passthrough(grant)
+            } else {
+                Pending::Preflight(response::preflight(policy, grant))
+            };
+            Outcome::check(check, request, policy.passthrough, pending)
+        }
+        Decision::Actual(Verdict::Granted(origin)) => Outcome::Call(Apply::Actual(origin)),
+        Decision::Actual(Verdict::Refused(refusal)) => {
+            trace::refused(refusal.reason, refusal.value);
+            if policy.block && !decision::is_same_origin(request) {
+                Outcome::Answer(response::forbidden(&policy.vary))
+            } else {
+                Outcome::Call(Apply::Refused { preflight: false })
+            }
+        }
+        Decision::Actual(Verdict::Pending(check, origin)) => {
+            let block = policy.block && !decision::is_same_origin(request);
+            Outcome::check(check, request, true, Pending::Actual { origin, block })
+        }
+    }
+}
+
+/// What the service does with a request once it is decided.
 enum Outcome<B> {
+    /// Call the inner service and apply this to its response.
     Call(Apply),
+    /// Answer by itself.
     Answer(Response<B>),
-    Check(crate::allow_origin::BoxedCheck, bool, Pending<B>),
+    /// Wait for an async origin check; `call`: whether the inner service is needed at all.
+    Check { check: BoxedCheck, origin: HeaderValue, call: bool, pending: Pending<B> },
+}
+
+impl<B> Outcome<B> {
+    fn check(check: BoxedCheck, request: &impl RequestHead, call: bool, pending: Pending<B>) -> Self {
+        // Kept for the refusal's trace event; a pending check was only made for an `Origin`.
+        let origin = request.headers().get(ORIGIN).cloned().unwrap_or(HeaderValue::from_static(""));
+        Self::Check { check, origin, call, pending }
+    }
 }

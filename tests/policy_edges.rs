@@ -65,7 +65,7 @@ async fn private_network_predicate_decides_per_request() {
     assert!(!out.has("access-control-allow-private-network"));
     assert_eq!(out.header("vary"), Some("origin, access-control-request-method, access-control-request-headers"));
     assert_eq!(format!("{:?}", AllowPrivateNetwork::from(false)), "AllowPrivateNetwork(false)");
-    assert_eq!(format!("{:?}", AllowPrivateNetwork::from(true)), "AllowPrivateNetwork(..)");
+    assert_eq!(format!("{:?}", AllowPrivateNetwork::from(true)), "AllowPrivateNetwork(true)");
 }
 
 #[tokio::test]
