@@ -109,6 +109,7 @@ pub(crate) fn preflight<B: Default>(policy: &Policy, grant: PreflightGrant) -> R
 /// The headers of the layer's preflight answers, one map per shape of grant (method, headers
 /// and private network each sent or not), built once: a request clones its shape's map and
 /// writes its values in place, rather than hashing each header into a new map.
+#[derive(Default)]
 pub(crate) struct PreflightTemplates([HeaderMap; 8]);
 
 impl PreflightTemplates {
@@ -137,12 +138,6 @@ impl PreflightTemplates {
             | usize::from(grant.headers.is_some()) << 1
             | usize::from(grant.private_network) << 2;
         &self.0[shape]
-    }
-}
-
-impl Default for PreflightTemplates {
-    fn default() -> Self {
-        Self(Default::default())
     }
 }
 
