@@ -177,7 +177,13 @@ fn check_method<'a>(policy: &Policy, lines: GetAll<'a, HeaderValue>) -> Result<O
     let mut lines = lines.iter();
     let first = lines.next();
     let requested = first.map_or(&[][..], HeaderValue::as_bytes);
-    let well_formed = lines.next().is_none() && !requested.is_empty() && requested.iter().all(|&b| is_tchar(b));
+    let one_line = lines.next().is_none();
+    // A configured method is a valid token and never a forbidden one, so an exact match (the
+    // usual preflight) needs no further checks.
+    if one_line && policy.methods.iter().any(|m| m.as_str().as_bytes() == requested) {
+        return Ok(if is_safelisted_method(requested) { None } else { first.cloned() });
+    }
+    let well_formed = one_line && !requested.is_empty() && requested.iter().all(|&b| is_tchar(b));
     let not_allowed = || refuse(Reason::MethodNotAllowed, requested);
     // Valid tokens are ASCII, so the `str` conversion only fails on malformed input.
     let text = std::str::from_utf8(requested).ok().filter(|_| well_formed).ok_or_else(not_allowed)?;
