@@ -102,15 +102,21 @@ impl WordHasher {
 
 impl Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
+        let word = |chunk: &[u8]| {
             let mut word = [0; 8];
             word.copy_from_slice(chunk);
-            self.mix(u64::from_le_bytes(word));
+            u64::from_le_bytes(word)
+        };
+        let Some(last) = bytes.len().checked_sub(8) else {
+            self.mix(bytes.iter().rev().fold(0, |word, &b| word << 8 | u64::from(b)));
+            return;
+        };
+        for chunk in bytes.chunks_exact(8) {
+            self.mix(word(chunk));
         }
-        let mut tail = [0; 8];
-        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-        self.mix(u64::from_le_bytes(tail));
+        // The last eight bytes, overlapping the words before them: no tail to copy byte by byte,
+        // and the length (hashed first by `Hash` for slices) tells the overlaps apart.
+        self.mix(word(&bytes[last..]));
     }
 
     fn write_usize(&mut self, n: usize) {

@@ -44,7 +44,10 @@ pub(crate) fn apply<B>(policy: &Policy, apply: Apply, response: &mut Response<B>
         Apply::Actual(origin) => {
             let present = Present::scan(headers, &GRANT_HEADERS[..3]);
             insert_origin_and_credentials(policy, headers, origin, present.grants);
-            merge_expose(policy, headers, present.grants);
+            // Nothing to merge unless something is exposed, by the policy or the inner service.
+            if present.grants || !matches!(policy.expose, ExposeRule::Nothing) {
+                merge_expose(policy, headers, present.grants);
+            }
             merge_vary(headers, &policy.vary, present.vary);
         }
         Apply::Preflight(grant) => {
@@ -68,12 +71,18 @@ impl Present {
     fn scan(headers: &HeaderMap, grants: &[HeaderName]) -> Self {
         let mut present = Self { vary: false, grants: false };
         for name in headers.keys() {
-            present.vary |= name == VARY;
-            present.grants |= grants.contains(name);
+            // Every name looked for starts with `v` or `a`: most names are passed over on that.
+            if let Some(b'v' | b'a') = name.as_str().as_bytes().first() {
+                present.vary |= *name == VARY_NAME;
+                present.grants |= grants.contains(name);
+            }
         }
         present
     }
 }
+
+/// `Vary`, as a static: comparing with the `const` builds and drops a temporary each time.
+static VARY_NAME: HeaderName = VARY;
 
 /// Every header a grant may carry; the first three are the ones actual responses use.
 static GRANT_HEADERS: [HeaderName; 7] = [
