@@ -112,21 +112,26 @@ pub(crate) fn decide<'a>(policy: &Policy, request: &'a impl RequestHead) -> Deci
         Ok(OriginCheck::Pending(check, allow)) => (Some(check), allow),
         Err(refusal) => return Decision::Preflight(Verdict::Refused(refusal)),
     };
-    let grant = check_method(policy, request_method)
-        .and_then(|method| Ok((method, check_headers(policy, headers)?)))
-        .map(|(method, allowed_headers)| PreflightGrant {
-            // The policy first: most never allow it, and then the request need not be searched.
-            private_network: policy.private_network.is_enabled()
-                && wants_private_network(headers)
-                && allows_private_network(policy, request),
-            origin,
-            method,
-            headers: allowed_headers,
-        });
-    Decision::Preflight(match (grant, check) {
-        (Ok(grant), None) => Verdict::Granted(grant),
-        (Ok(grant), Some(check)) => Verdict::Pending(check, grant),
-        (Err(refusal), _) => Verdict::Refused(refusal),
+    let method = match check_method(policy, request_method) {
+        Ok(method) => method,
+        Err(refusal) => return Decision::Preflight(Verdict::Refused(refusal)),
+    };
+    let allowed_headers = match check_headers(policy, headers) {
+        Ok(allowed) => allowed,
+        Err(refusal) => return Decision::Preflight(Verdict::Refused(refusal)),
+    };
+    let grant = PreflightGrant {
+        // The policy first: most never allow it, and then the request need not be searched.
+        private_network: policy.private_network.is_enabled()
+            && wants_private_network(headers)
+            && allows_private_network(policy, request),
+        origin,
+        method,
+        headers: allowed_headers,
+    };
+    Decision::Preflight(match check {
+        None => Verdict::Granted(grant),
+        Some(check) => Verdict::Pending(check, grant),
     })
 }
 

@@ -167,7 +167,7 @@ impl Policy {
             credentials: config.credentials,
             any_method: config.methods.any,
             methods: config.methods.list.clone(),
-            headers: HeaderRule { any: config.headers.any, list: config.headers.list.clone() },
+            headers: HeaderRule::new(config.headers.any, &config.headers.list),
             any_headers_value,
             expose,
             max_age: max_age.map(HeaderValue::from),

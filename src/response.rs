@@ -97,15 +97,13 @@ static GRANT_HEADERS: [HeaderName; 7] = [
 
 /// The layer's own answer to a preflight: 204 (or the configured 2xx) and the grant, no body.
 pub(crate) fn preflight<B: Default>(policy: &Policy, grant: PreflightGrant) -> Response<B> {
-    let mut headers = policy.preflight_templates.for_grant(&grant).clone();
-    let mut values = [
-        (ACCESS_CONTROL_ALLOW_ORIGIN, Some(allow_origin_value(grant.origin))),
-        (ACCESS_CONTROL_ALLOW_METHODS, grant.method),
-        (ACCESS_CONTROL_ALLOW_HEADERS, grant.headers),
-    ];
-    // The template holds exactly the headers this grant sends; only the values change.
-    for (name, value) in headers.iter_mut() {
-        if let Some(filled) = values.iter_mut().find(|(slot, _)| slot == name).and_then(|(_, v)| v.take()) {
+    let template = policy.preflight_templates.for_grant(&grant);
+    let mut headers = template.headers.clone();
+    let mut values = [Some(allow_origin_value(grant.origin)), grant.method, grant.headers];
+    // The clone holds exactly the headers this grant sends, in the template's order; only the
+    // values at the recorded positions change.
+    for (at, (_, value)) in headers.iter_mut().enumerate() {
+        if let Some(filled) = template.slots.iter().position(|&slot| slot == at).and_then(|i| values[i].take()) {
             *value = filled;
         }
     }
@@ -115,11 +113,19 @@ pub(crate) fn preflight<B: Default>(policy: &Policy, grant: PreflightGrant) -> R
     response
 }
 
-/// The headers of the layer's preflight answers, one map per shape of grant (method, headers
-/// and private network each sent or not), built once: a request clones its shape's map and
-/// writes its values in place, rather than hashing each header into a new map.
+/// The headers of the layer's preflight answers, one template per shape of grant (method,
+/// headers and private network each sent or not), built once: a request clones its shape's
+/// template and writes its values in place, rather than hashing each header into a new map.
 #[derive(Default)]
-pub(crate) struct PreflightTemplates([HeaderMap; 8]);
+pub(crate) struct PreflightTemplates([Template; 8]);
+
+#[derive(Default)]
+struct Template {
+    headers: HeaderMap,
+    /// Where `Access-Control-Allow-Origin`, `-Methods` and `-Headers` are in iteration order
+    /// (`usize::MAX` for one the shape leaves out), read off the built map.
+    slots: [usize; 3],
+}
 
 impl PreflightTemplates {
     /// Grants nothing if a value were ever left unwritten: an empty `Access-Control-Allow-Origin`
@@ -135,14 +141,17 @@ impl PreflightTemplates {
                 private_network: shape & 4 != 0,
             };
             let grant = preflight_grant_headers(policy, grant);
-            let mut headers = HeaderMap::with_capacity(1 + grant.len());
+            let mut headers = HeaderMap::with_capacity(1 + grant.iter().filter(|(_, value)| value.is_some()).count());
             headers.extend(grant.into_iter().filter_map(|(name, value)| Some((name, value?))));
             headers.insert(VARY, policy.preflight_vary.value.clone());
-            headers
+            let at = |wanted: &HeaderName| headers.keys().position(|name| name == wanted).unwrap_or(usize::MAX);
+            let slots =
+                [&ACCESS_CONTROL_ALLOW_ORIGIN, &ACCESS_CONTROL_ALLOW_METHODS, &ACCESS_CONTROL_ALLOW_HEADERS].map(at);
+            Template { headers, slots }
         }))
     }
 
-    fn for_grant(&self, grant: &PreflightGrant) -> &HeaderMap {
+    fn for_grant(&self, grant: &PreflightGrant) -> &Template {
         let shape = usize::from(grant.method.is_some())
             | usize::from(grant.headers.is_some()) << 1
             | usize::from(grant.private_network) << 2;
