@@ -80,6 +80,8 @@ where
 {
     type Output = Result<Response<B>, E>;
 
+    // Inlined where it is polled, the inner response is moved once instead of copied twice.
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.project().state;
         loop {

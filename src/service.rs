@@ -106,8 +106,11 @@ where
             let outcome = outcome(&policy, &parts);
             return self.dispatch(policy, outcome, move || Request::from_parts(parts, body));
         }
-        let outcome = outcome(&policy, &request);
-        self.dispatch(policy, outcome, move || request)
+        match outcome(&policy, &request) {
+            // The usual outcome, without a detour that moves the request once more.
+            Outcome::Call(apply) => ResponseFuture::inner(self.inner.call(request), policy, apply),
+            outcome => self.dispatch(policy, outcome, move || request),
+        }
     }
 }
 
