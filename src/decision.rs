@@ -147,23 +147,39 @@ fn check_origin<'a>(
     origin: &'a HeaderValue,
     request: &impl RequestHead,
 ) -> Result<OriginCheck, Refusal<'a>> {
+    // `*` is one answer for every origin, so under it the value is not inspected.
+    if let OriginRule::Any = policy.origin {
+        return Ok(OriginCheck::Allowed(AllowOrigin::Any));
+    }
     let bytes = origin.as_bytes();
-    if bytes.is_empty() || bytes.len() > MAX_ORIGIN_LEN || !is_visible_ascii(bytes) {
+    // Bounded before anything reads it: an oversized value costs nothing to refuse.
+    if bytes.is_empty() || bytes.len() > MAX_ORIGIN_LEN {
         return Err(refuse(Reason::InvalidOrigin, bytes));
     }
     let echo = || AllowOrigin::Echo(origin.clone());
+    // A list matches only a configured origin, or a pattern's host and port, whose bytes it
+    // checks: a match needs no byte check, which then only tells a malformed miss apart.
+    let listed = match &policy.origin {
+        OriginRule::List(matcher) => matcher.matches(bytes),
+        _ => false,
+    };
+    if listed {
+        return Ok(OriginCheck::Allowed(echo()));
+    }
+    if !is_visible_ascii(bytes) {
+        return Err(refuse(Reason::InvalidOrigin, bytes));
+    }
     if bytes == b"null" {
-        // Any page can send `null`, so only `*` (which grants nothing private) or an explicit,
-        // dangerous opt-in answers it; no list or custom policy is consulted.
-        return match &policy.origin {
-            OriginRule::Any => Ok(OriginCheck::Allowed(AllowOrigin::Any)),
-            _ if policy.allow_null => Ok(OriginCheck::Allowed(echo())),
-            _ => Err(refuse(Reason::OriginNotAllowed, bytes)),
+        // Any page can send `null`, so only an explicit, dangerous opt-in answers it; no list or
+        // custom policy is consulted.
+        return match policy.allow_null {
+            true => Ok(OriginCheck::Allowed(echo())),
+            false => Err(refuse(Reason::OriginNotAllowed, bytes)),
         };
     }
     let allowed = match &policy.origin {
-        OriginRule::Any => return Ok(OriginCheck::Allowed(AllowOrigin::Any)),
-        OriginRule::List(matcher) => matcher.matches(bytes),
+        // Answered above.
+        OriginRule::Any | OriginRule::List(_) => false,
         OriginRule::Policy(custom) => request.parts().is_some_and(|parts| custom.is_allowed(origin, parts)),
         OriginRule::Async(check) => match request.parts() {
             Some(parts) => return Ok(OriginCheck::Pending(check(origin.clone(), parts), echo())),

@@ -112,6 +112,9 @@ impl CorsLayer {
     }
 
     /// Any origin: `Access-Control-Allow-Origin: *`. Cannot be combined with credentials.
+    ///
+    /// `*` is one answer for every origin, so the `Origin` value is not read: a request with
+    /// one `Origin` line, whatever it holds, gets `*`; only a request with two is refused.
     pub fn allow_any_origin(self) -> Self {
         self.allow_origin(AllowOrigin::any())
     }

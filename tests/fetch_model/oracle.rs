@@ -48,16 +48,18 @@ pub fn is_well_formed_origin(origin: &[u8]) -> bool {
 
 /// Whether the configuration allows this (single, raw) `Origin` value.
 pub fn origin_allowed(config: &Config, origin: &[u8]) -> bool {
+    let list = match &config.origins {
+        // `*` is the same answer for every origin: the value is not inspected.
+        Origins::Any => return true,
+        Origins::List(list) => list,
+    };
     if !is_well_formed_origin(origin) {
         return false;
     }
     if origin == b"null" {
-        return matches!(config.origins, Origins::Any) || config.allow_null;
+        return config.allow_null;
     }
-    match &config.origins {
-        Origins::Any => true,
-        Origins::List(list) => list.iter().any(|entry| entry_matches(entry, origin)),
-    }
+    list.iter().any(|entry| entry_matches(entry, origin))
 }
 
 /// One configured entry against a request origin.
