@@ -15,9 +15,36 @@ pub(crate) struct OriginMatcher {
     exact: HashSet<Box<[u8]>, FastHash>,
     /// Host (or suffix) to the patterns anchored there.
     patterns: HashMap<Box<[u8]>, Vec<Anchored>, FastHash>,
-    /// Lengths of the suffixes present, so lookups skip suffixes no pattern can match.
-    shortest_suffix: usize,
-    longest_suffix: usize,
+    /// Lengths of the hosts anchored by patterns without `*.` (port wildcards), so that a host
+    /// no such pattern can match is not looked up.
+    hosts: Lengths,
+    /// The distinct lengths of the suffixes after `*.`: only a dot that far from the end of a
+    /// host can start a suffix some pattern matches, so only those dots are looked at.
+    suffix_lengths: Vec<usize>,
+}
+
+/// The shortest and longest of some keys' lengths; empty, it admits no length.
+#[derive(Debug, Clone, Copy)]
+struct Lengths {
+    shortest: usize,
+    longest: usize,
+}
+
+impl Default for Lengths {
+    fn default() -> Self {
+        Self { shortest: usize::MAX, longest: 0 }
+    }
+}
+
+impl Lengths {
+    fn add(&mut self, len: usize) {
+        self.shortest = self.shortest.min(len);
+        self.longest = self.longest.max(len);
+    }
+
+    fn admits(self, len: usize) -> bool {
+        (self.shortest..=self.longest).contains(&len)
+    }
 }
 
 #[derive(Debug)]
@@ -29,20 +56,25 @@ struct Anchored {
 
 impl OriginMatcher {
     pub(crate) fn new(specs: impl IntoIterator<Item = OriginSpec>) -> Self {
-        let mut matcher = Self { shortest_suffix: usize::MAX, ..Self::default() };
+        let mut matcher = Self::default();
         for spec in specs {
             match spec {
                 OriginSpec::Exact(origin) => {
                     matcher.exact.insert(origin.into_bytes().into_boxed_slice());
                 }
                 OriginSpec::Pattern(OriginPattern { scheme, host, subdomains, port }) => {
-                    matcher.shortest_suffix = matcher.shortest_suffix.min(host.len());
-                    matcher.longest_suffix = matcher.longest_suffix.max(host.len());
+                    if subdomains {
+                        matcher.suffix_lengths.push(host.len());
+                    } else {
+                        matcher.hosts.add(host.len());
+                    }
                     let anchored = Anchored { scheme: scheme.into_boxed_str(), subdomains, port };
                     matcher.patterns.entry(host.into_bytes().into_boxed_slice()).or_default().push(anchored);
                 }
             }
         }
+        matcher.suffix_lengths.sort_unstable();
+        matcher.suffix_lengths.dedup();
         matcher
     }
 
@@ -62,25 +94,21 @@ impl OriginMatcher {
             return false;
         }
         let accepts = |suffix: &[u8], subdomains: bool| {
-            if suffix.len() < self.shortest_suffix || suffix.len() > self.longest_suffix {
-                return false;
-            }
             self.patterns.get(suffix).is_some_and(|anchored| {
                 anchored
                     .iter()
                     .any(|a| a.subdomains == subdomains && a.scheme.as_bytes() == scheme && a.port.accepts(port))
             })
         };
-        if accepts(host, false) {
+        if self.hosts.admits(host.len()) && accepts(host, false) {
             return true;
         }
-        // Every suffix that follows a dot, with at least one whole label before it; only dots
-        // whose suffix has the length of some configured one can match, so only those are read.
-        let Some(last) = host.len().checked_sub(self.shortest_suffix.saturating_add(1)) else {
-            return false;
-        };
-        let first = host.len().saturating_sub(self.longest_suffix.saturating_add(1));
-        (first..=last).any(|dot| host[dot] == b'.' && accepts(&host[dot + 1..], true))
+        // Only a dot followed by a suffix of some configured length can match, so only those
+        // are read; a whole label precedes it, since the host check refused a leading dot.
+        self.suffix_lengths.iter().any(|&len| {
+            let Some(dot) = host.len().checked_sub(len + 1) else { return false };
+            host[dot] == b'.' && accepts(&host[dot + 1..], true)
+        })
     }
 }
 
