@@ -2,12 +2,16 @@
 //! tower-http's `CorsLayer` with the same policy, on 127.0.0.1.
 //!
 //! `bench_server <bare|tower-cors|tower-http> <port>`; `TOKIO_WORKER_THREADS` sets the workers.
+//! `PLACEMENT=router` (the default) adds the layer with `Router::layer`, which axum boxes per
+//! route; `PLACEMENT=service` wraps the whole router in it instead, as a `tower::Layer`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use axum::extract::Request;
 use axum::routing::any;
-use axum::Router;
+use axum::{Router, ServiceExt};
 use http::header::CONTENT_TYPE;
 use http::{HeaderName, HeaderValue, Method};
+use tower::Layer;
 
 const METHODS: [Method; 3] = [Method::GET, Method::POST, Method::PUT];
 const HEADERS: [HeaderName; 2] = [CONTENT_TYPE, HeaderName::from_static("x-custom")];
@@ -21,19 +25,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     // Answers every method, OPTIONS included, so that the bare server has a preflight baseline.
     let app = Router::new().route("/api/items", any(|| async { "hello, world" }));
-    let app = match mode.as_str() {
-        "bare" => app,
-        "tower-cors" => app
-            .layer(tower_cors::CorsLayer::new().allow_origins([ORIGIN]).allow_methods(METHODS).allow_headers(HEADERS)),
-        "tower-http" => app.layer(
-            tower_http::cors::CorsLayer::new()
-                .allow_origin(HeaderValue::from_static(ORIGIN))
-                .allow_methods(METHODS)
-                .allow_headers(HEADERS),
-        ),
-        other => return Err(format!("unknown mode {other}").into()),
+    let ours = || tower_cors::CorsLayer::new().allow_origins([ORIGIN]).allow_methods(METHODS).allow_headers(HEADERS);
+    let theirs = || {
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(HeaderValue::from_static(ORIGIN))
+            .allow_methods(METHODS)
+            .allow_headers(HEADERS)
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.parse::<u16>()?)).await?;
-    axum::serve(listener, app).await?;
+    let around_router = std::env::var("PLACEMENT").is_ok_and(|p| p == "service");
+    match (mode.as_str(), around_router) {
+        ("bare", _) => axum::serve(listener, app).await?,
+        ("tower-cors", false) => axum::serve(listener, app.layer(ours())).await?,
+        ("tower-http", false) => axum::serve(listener, app.layer(theirs())).await?,
+        ("tower-cors", true) => {
+            axum::serve(listener, ServiceExt::<Request>::into_make_service(ours().layer(app))).await?
+        }
+        ("tower-http", true) => {
+            axum::serve(listener, ServiceExt::<Request>::into_make_service(theirs().layer(app))).await?
+        }
+        (other, _) => return Err(format!("unknown mode {other}").into()),
+    }
     Ok(())
 }

@@ -9,6 +9,7 @@
 #   N=5000 scripts/callgrind.sh           # requests per run (default 2000)
 #   scripts/callgrind.sh --server         # end to end: the whole axum server (examples/bench_server)
 #                                         # under callgrind, user-space instructions per request
+#   PLACEMENT=service scripts/callgrind.sh --server   # the layer around the router, not Router::layer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,7 +48,7 @@ if [ "$FILTER" = "--server" ]; then
   }
   log=$(mktemp)
   trap 'rm -f "$log"' EXIT
-  echo "End to end: server user-space instructions per request (callgrind, $N1 vs $N2 requests)"
+  echo "End to end: server user-space instructions per request (callgrind, $N1 vs $N2 requests, placement ${PLACEMENT:-router})"
   echo
   echo "| workload | bare | tower-cors | tower-http | bare / tower-cors | bare / tower-http |"
   echo "|---|---:|---:|---:|---:|---:|"

@@ -9,6 +9,7 @@
 #
 #   scripts/wrk.sh                      # 3 rounds x 2 workloads x 3 servers x 10 s
 #   DURATION=5s ROUNDS=1 scripts/wrk.sh
+#   PLACEMENT=service scripts/wrk.sh     # the layer around the router, not Router::layer
 #
 # On a 2-core machine the server is pinned to one core and wrk to the other (taskset).
 set -euo pipefail
@@ -94,7 +95,7 @@ done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo
-echo "wrk: $ROUNDS rounds of $DURATION, $THREADS thread(s), $CONNECTIONS connections; server: $WORKERS worker(s) on CPU $SERVER_CPU, wrk on CPU $WRK_CPU"
+echo "wrk: $ROUNDS rounds of $DURATION, $THREADS thread(s), $CONNECTIONS connections; server: $WORKERS worker(s) on CPU $SERVER_CPU, wrk on CPU $WRK_CPU; placement ${PLACEMENT:-router}"
 echo
 echo "Requests/s (median):"
 echo
