@@ -211,6 +211,12 @@ if [ -x "$examples_dir/bench_server" ]; then
     request -H 'Origin: https://app.example.com' "http://$addr/api/items"
     expect 'HTTP/1.1 200 OK' 'access-control-allow-origin: https://app.example.com'
     stop
+    # The same policy wrapped around the whole router.
+    port=$(free_port)
+    PLACEMENT=service start_on bench_server "$port" tower-cors "$port"
+    request -H 'Origin: https://app.example.com' "http://$addr/api/items"
+    expect 'HTTP/1.1 200 OK' 'access-control-allow-origin: https://app.example.com'
+    stop
     echo "ok: bench_server"
 fi
 
