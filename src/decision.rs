@@ -201,8 +201,8 @@ fn check_method<'a>(policy: &Policy, lines: GetAll<'a, HeaderValue>) -> Result<O
     let one_line = lines.next().is_none();
     // A configured method is a valid token and never a forbidden one, so an exact match (the
     // usual preflight) needs no further checks.
-    if one_line && policy.methods.iter().any(|m| m.as_str().as_bytes() == requested) {
-        return Ok(if is_safelisted_method(requested) { None } else { first.cloned() });
+    if let Some(allowed) = policy.methods.iter().find(|m| one_line && m.as_bytes() == requested) {
+        return Ok(if is_safelisted_method(requested) { None } else { Some(allowed.clone()) });
     }
     let well_formed = one_line && !requested.is_empty() && requested.iter().all(|&b| is_tchar(b));
     let not_allowed = || refuse(Reason::MethodNotAllowed, requested);
@@ -214,7 +214,8 @@ fn check_method<'a>(policy: &Policy, lines: GetAll<'a, HeaderValue>) -> Result<O
     if is_safelisted_method(requested) {
         return Ok(None);
     }
-    if policy.any_method || policy.methods.iter().any(|m| m.as_str() == text) {
+    // Every listed method was matched above.
+    if policy.any_method {
         return Ok(first.cloned());
     }
     Err(not_allowed())

@@ -32,7 +32,8 @@ pub(crate) struct Policy {
     pub(crate) allow_null: bool,
     pub(crate) credentials: bool,
     pub(crate) any_method: bool,
-    pub(crate) methods: Vec<Method>,
+    /// The allowed methods' names as ready `Access-Control-Allow-Methods` values.
+    pub(crate) methods: Vec<HeaderValue>,
     pub(crate) headers: HeaderRule,
     /// `*` or `*,authorization`, sent for any header without credentials.
     pub(crate) any_headers_value: HeaderValue,
@@ -96,6 +97,17 @@ const COMMON_VARY: [&str; 3] = [
     "origin, access-control-request-method, access-control-request-headers",
     "origin, access-control-request-method, access-control-request-headers, access-control-request-private-network",
 ];
+
+/// A method's name as a header value: static for the standard methods, so that granting one
+/// copies a pointer rather than counting a reference shared with every other request.
+fn method_value(method: &Method) -> HeaderValue {
+    const STANDARD: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
+    match STANDARD.iter().find(|name| **name == method.as_str()) {
+        Some(name) => HeaderValue::from_static(name),
+        // A method is a token, which is always a valid value.
+        None => HeaderValue::from_str(method.as_str()).unwrap_or(HeaderValue::from_static("")),
+    }
+}
 
 /// Joins header names with `, `; header names always make a valid value.
 pub(crate) fn join_names<'a>(names: impl IntoIterator<Item = &'a HeaderName>) -> HeaderValue {
@@ -166,7 +178,7 @@ impl Policy {
             allow_null: config.allow_null,
             credentials: config.credentials,
             any_method: config.methods.any,
-            methods: config.methods.list.clone(),
+            methods: config.methods.list.iter().map(method_value).collect(),
             headers: HeaderRule::new(config.headers.any, &config.headers.list),
             any_headers_value,
             expose,

@@ -36,14 +36,16 @@ enum PolicySource {
 }
 
 impl PolicySource {
-    /// The policy for one whole request: its decision, its response and its response future
-    /// all use this snapshot, so a reload never half-applies to a request.
+    /// Runs `f` with the policy for one whole request: its decision, its response and its
+    /// response future all use this snapshot, so a reload never half-applies to a request.
+    /// Borrowed, so that only a request whose future needs the policy clones the `Arc` (two
+    /// atomic operations fewer for the answers the layer gives itself).
     #[inline]
-    fn load(&self) -> Arc<Policy> {
+    fn with<R>(&self, f: impl FnOnce(&Arc<Policy>) -> R) -> R {
         match self {
-            Self::Fixed(policy) => Arc::clone(policy),
+            Self::Fixed(policy) => f(policy),
             #[cfg(feature = "reload")]
-            Self::Reloadable(shared) => shared.load_full(),
+            Self::Reloadable(shared) => f(&shared.load()),
         }
     }
 }
@@ -100,40 +102,40 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let policy = self.policy.load();
-        if policy.needs_parts {
-            let (parts, body) = request.into_parts();
-            let outcome = outcome(&policy, &parts);
-            return self.dispatch(policy, outcome, move || Request::from_parts(parts, body));
-        }
-        match outcome(&policy, &request) {
-            // The usual outcome, without a detour that moves the request once more.
-            Outcome::Call(apply) => ResponseFuture::inner(self.inner.call(request), policy, apply),
-            outcome => self.dispatch(policy, outcome, move || request),
-        }
+        let Self { inner, policy } = self;
+        policy.with(|policy| {
+            if policy.needs_parts {
+                let (parts, body) = request.into_parts();
+                let outcome = outcome(policy, &parts);
+                return dispatch(inner, policy, outcome, move || Request::from_parts(parts, body));
+            }
+            match outcome(policy, &request) {
+                // The usual outcome, without a detour that moves the request once more.
+                Outcome::Call(apply) => ResponseFuture::inner(inner.call(request), Arc::clone(policy), apply),
+                outcome => dispatch(inner, policy, outcome, move || request),
+            }
+        })
     }
 }
 
-impl<S> Cors<S> {
-    /// Carries out a decision; `request` gives the request back whole, for the inner service.
-    fn dispatch<ReqBody, ResBody>(
-        &mut self,
-        policy: Arc<Policy>,
-        outcome: Outcome<ResBody>,
-        request: impl FnOnce() -> Request<ReqBody>,
-    ) -> ResponseFuture<S::Future, ResBody>
-    where
-        S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    {
-        match outcome {
-            Outcome::Call(apply) => ResponseFuture::inner(self.inner.call(request()), policy, apply),
-            Outcome::Answer(response) => ResponseFuture::ready(response),
-            Outcome::Check { check, origin, call, pending } => {
-                // The inner service is called now and polled only once the check allows it, so
-                // the service need not be `Clone`; a refused, blocked request drops it unpolled.
-                let future = call.then(|| self.inner.call(request()));
-                ResponseFuture::checking(check, origin, future, policy, pending)
-            }
+/// Carries out a decision; `request` gives the request back whole, for the inner service.
+fn dispatch<S, ReqBody, ResBody>(
+    inner: &mut S,
+    policy: &Arc<Policy>,
+    outcome: Outcome<ResBody>,
+    request: impl FnOnce() -> Request<ReqBody>,
+) -> ResponseFuture<S::Future, ResBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    match outcome {
+        Outcome::Call(apply) => ResponseFuture::inner(inner.call(request()), Arc::clone(policy), apply),
+        Outcome::Answer(response) => ResponseFuture::ready(response),
+        Outcome::Check { check, origin, call, pending } => {
+            // The inner service is called now and polled only once the check allows it, so
+            // the service need not be `Clone`; a refused, blocked request drops it unpolled.
+            let future = call.then(|| inner.call(request()));
+            ResponseFuture::checking(check, origin, future, Arc::clone(policy), pending)
         }
     }
 }
