@@ -34,6 +34,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.parse::<u16>()?)).await?;
     let around_router = std::env::var("PLACEMENT").is_ok_and(|p| p == "service");
+    // `with_state` turns the handlers into routes once, as `axum::serve` does for a bare router;
+    // a router called as a plain service would otherwise box each handler again per request.
+    let app = if around_router { app.with_state(()) } else { app };
     match (mode.as_str(), around_router) {
         ("bare", _) => axum::serve(listener, app).await?,
         ("tower-cors", false) => axum::serve(listener, app.layer(ours())).await?,

@@ -71,9 +71,13 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 declare -A results cpus
 impls=(bare tower-cors tower-http)
 workloads=(get preflight)
+declare -A by_round
 for round in $(seq "$ROUNDS"); do
+  # Each round starts with another implementation, so that none is always measured first or last
+  # when the machine's speed drifts within a round.
+  order=("${impls[@]:round % 3}" "${impls[@]:0:round % 3}")
   for workload in "${workloads[@]}"; do
-    for impl in "${impls[@]}"; do
+    for impl in "${order[@]}"; do
       start_server "$impl"
       ticks_before=$(cpu_ticks)
       taskset -c "$WRK_CPU" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$tmp/$workload.lua" \
@@ -87,6 +91,7 @@ for round in $(seq "$ROUNDS"); do
         'BEGIN { printf "%.3f", t / hz * 1e6 / n }')
       echo "round $round $workload $impl: $rps requests/s, $cpu us CPU/request" >&2
       results[$workload,$impl]="${results[$workload,$impl]:-} $rps"
+      by_round[$workload,$impl,$round]=$rps
       cpus[$workload,$impl]="${cpus[$workload,$impl]:-} $cpu"
     done
   done
@@ -119,4 +124,19 @@ for workload in "${workloads[@]}"; do
   theirs=$(echo "${cpus[$workload,tower-http]}" | median)
   awk -v w="$workload" -v b="$bare" -v o="$ours" -v t="$theirs" \
     'BEGIN { printf "| %s | %.2f | %.2f | %.2f | %.1f%% | %.1f%% |\n", w, b, o, t, 100 * b / o, 100 * b / t }'
+done
+echo
+echo "Paired ratios: each round's layer requests/s over the same round's bare requests/s, median over"
+echo "the rounds (robust to the machine's speed changing between rounds):"
+echo
+echo "| workload | tower-cors / bare | tower-http / bare | per-round tower-cors / bare |"
+echo "|---|---:|---:|---|"
+for workload in "${workloads[@]}"; do
+  ours="" theirs=""
+  for round in $(seq "$ROUNDS"); do
+    bare=${by_round[$workload,bare,$round]}
+    ours="$ours $(awk -v o="${by_round[$workload,tower-cors,$round]}" -v b="$bare" 'BEGIN { printf "%.1f", 100 * o / b }')"
+    theirs="$theirs $(awk -v t="${by_round[$workload,tower-http,$round]}" -v b="$bare" 'BEGIN { printf "%.1f", 100 * t / b }')"
+  done
+  echo "| $workload | $(echo "$ours" | median)% | $(echo "$theirs" | median)% |$ours |"
 done
