@@ -112,7 +112,15 @@ async fn origins_up_to_512_bytes_are_considered_and_longer_ones_refused() {
 /// only when both its scheme and its authority are the origin's.
 #[tokio::test]
 async fn blocking_compares_scheme_and_authority_of_an_absolute_uri() {
-    let layer = CorsLayer::new().allow_origins(["https://allowed.example"]).block_disallowed_origins(true);
+    // A list is decided on the request as it is, a predicate on its `Parts`: both read its URI.
+    let list = CorsLayer::new().allow_origins(["https://allowed.example"]);
+    let predicate = CorsLayer::new().allow_origin(AllowOrigin::predicate(|o, _| o == "https://allowed.example"));
+    for layer in [list, predicate] {
+        blocking_compares_scheme_and_authority(layer.block_disallowed_origins(true)).await;
+    }
+}
+
+async fn blocking_compares_scheme_and_authority(layer: CorsLayer) {
     let absolute = |uri: &str, origin: &str| {
         http::Request::builder().uri(uri).header("origin", origin).body(support::Body::default()).unwrap()
     };
