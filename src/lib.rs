@@ -87,6 +87,7 @@ mod request_headers;
 mod response;
 mod service;
 mod trace;
+mod words;
 
 /// The README's quick start, compiled and run as a doctest.
 #[cfg(doctest)]

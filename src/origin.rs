@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::net::Ipv6Addr;
 
 use crate::error::InvalidOrigin;
+use crate::words::{word, ONES};
 
 /// Longest `Origin` value considered at all: a DNS name is at most 253 bytes, so anything longer
 /// than a scheme, that and a port is not an origin a browser sends.
@@ -17,17 +18,11 @@ pub(crate) const MAX_ORIGIN_LEN: usize = 512;
 /// Whether every byte is visible ASCII (`!` to `~`), as in every origin a browser sends.
 /// Eight bytes at a time, the last word overlapping the one before it rather than a tail loop.
 pub(crate) fn is_visible_ascii(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::MAX / 255;
     const HIGH: u64 = ONES * 0x80;
     // Non-zero if some byte is below 0x21, or above 0x7e (the high bit included).
     let outside = |word: u64| ((word.wrapping_sub(ONES * 0x21) & !word) | (word.wrapping_add(ONES) | word)) & HIGH;
-    let word = |chunk: &[u8]| {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        u64::from_le_bytes(word)
-    };
     let Some(last) = bytes.len().checked_sub(8) else {
-        return bytes.iter().all(|&b| (0x21..=0x7e).contains(&b));
+        return bytes.iter().all(u8::is_ascii_graphic);
     };
     let mut bad = outside(word(&bytes[last..]));
     for chunk in bytes.chunks_exact(8) {

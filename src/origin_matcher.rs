@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::origin::{split_origin, OriginPattern, OriginSpec, PortRule};
+use crate::words::word;
 
 /// The compiled form of a list of allowed origins.
 #[derive(Debug, Default)]
@@ -130,11 +131,6 @@ impl WordHasher {
 
 impl Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
-        let word = |chunk: &[u8]| {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            u64::from_le_bytes(word)
-        };
         let Some(last) = bytes.len().checked_sub(8) else {
             self.mix(bytes.iter().rev().fold(0, |word, &b| word << 8 | u64::from(b)));
             return;

@@ -9,6 +9,8 @@
 use http::header::{GetAll, AUTHORIZATION};
 use http::{HeaderName, HeaderValue};
 
+use crate::words::{word, ONES};
+
 /// Total bytes across all lines; a browser's list of every header a page set fits many times over.
 pub(crate) const MAX_BYTES: usize = 4096;
 /// Empty elements (`a,,b`, blank lines) tolerated before the list counts as malformed.
@@ -145,14 +147,11 @@ fn elements(line: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// The index of the first comma. Out of line: inlined, it slows the loop over a list's lines.
 #[inline(never)]
 fn find_comma(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::MAX / 255;
     const COMMAS: u64 = ONES * b',' as u64;
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
     for chunk in &mut words {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word) ^ COMMAS;
+        let x = word(chunk) ^ COMMAS;
         // High bit set in each zero byte of `x`; the lowest one is always a true zero.
         let zeros = x.wrapping_sub(ONES) & !x & (ONES << 7);
         if zeros != 0 {
