@@ -189,11 +189,9 @@ impl TryFrom<&CorsConfig> for CorsLayer {
             .dangerously_allow_insecure_origins_with_credentials(
                 config.dangerously_allow_insecure_origins_with_credentials,
             );
-        // Set directly: the setters treat "any" as a switch that keeps the earlier list, while a
-        // file says "any" and the list in one place.
-        layer.methods = methods;
-        layer.headers = headers;
-        layer.expose = expose;
+        // A file says "any" and the list in one place (`["*", "authorization"]`), which no
+        // single setter call spells.
+        layer = layer.allow_methods(methods).allow_headers(headers).expose_headers(expose);
         if let Some(seconds) = config.max_age_secs {
             layer = layer.max_age(Duration::from_secs(seconds));
         }
@@ -202,7 +200,7 @@ impl TryFrom<&CorsConfig> for CorsLayer {
             Err(_) => problems.push(ConfigProblem::PreflightStatusNotSuccess { status: config.preflight_status }),
         }
 
-        layer.extra_problems = problems;
+        layer.settings.extra_problems = problems;
         layer.validate()?;
         Ok(layer)
     }

@@ -1,84 +1,34 @@
-//! The pure decision core: request parts in, decision out, no I/O.
+//! The pure decision core: a request's head in, the action to take out, no I/O.
 //!
 //! Classification follows the Fetch Standard's `#http-requests`: a request without `Origin`
 //! is not a CORS request; `OPTIONS` with `Origin` and `Access-Control-Request-Method` is a
-//! preflight; every other request with `Origin` is an actual CORS request.
+//! preflight; every other request with `Origin` is an actual CORS request. Every option
+//! (passthrough, blocking, the same-origin exemption, any origin) is applied here and nowhere
+//! else: the service carries out the [`Action`], and an async origin check only delays which of
+//! its two steps is taken.
 
-use http::header::{GetAll, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, HOST, ORIGIN};
+use http::header::{GetAll, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN};
 use http::{HeaderMap, HeaderValue, Method};
 
 use crate::allow_methods::{is_forbidden_method, is_safelisted_method};
 use crate::allow_origin::BoxedCheck;
+use crate::grant::{Action, Answer, Grant, OriginGrant, PreflightGrant, Reason, Refusal, Step};
 use crate::head::RequestHead;
 use crate::origin::{is_visible_ascii, MAX_ORIGIN_LEN};
 use crate::policy::{OriginRule, Policy, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};
 use crate::request_headers::{self, is_tchar, HeadersRefused, Requested};
+use crate::same_origin::is_same_origin;
 
-/// What the layer does with one request.
-pub(crate) enum Decision<'a> {
-    /// No `Origin`: the inner service answers; only `Vary` is added.
-    NonCors,
-    /// A CORS-preflight request.
-    Preflight(Verdict<'a, PreflightGrant>),
-    /// An actual CORS request.
-    Actual(Verdict<'a, AllowOrigin>),
+/// The decision on one request: what to do, and why it was refused if it was (for the trace).
+pub(crate) struct Decision<'a> {
+    pub(crate) action: Action<BoxedCheck>,
+    /// Set when the request is refused now; a refusal by an async check is known only later.
+    pub(crate) refusal: Option<Refusal<'a>>,
 }
 
-/// Whether a CORS request is granted.
-pub(crate) enum Verdict<'a, G> {
-    Granted(G),
-    Refused(Refusal<'a>),
-    /// Everything but an async origin check passed; grant `G` if the check resolves to `true`.
-    Pending(BoxedCheck, G),
-}
-
-/// The value of `Access-Control-Allow-Origin`.
-#[derive(Clone, Debug)]
-pub(crate) enum AllowOrigin {
-    /// `*`.
-    Any,
-    /// The request's own `Origin`, byte for byte.
-    Echo(HeaderValue),
-}
-
-/// The grant headers of a successful preflight, each computed from the request.
-#[derive(Debug)]
-pub(crate) struct PreflightGrant {
-    pub(crate) origin: AllowOrigin,
-    /// The requested method, unless it is safelisted.
-    pub(crate) method: Option<HeaderValue>,
-    /// The requested header names, or `*` where that is safe.
-    pub(crate) headers: Option<HeaderValue>,
-    pub(crate) private_network: bool,
-}
-
-/// Why a CORS request was refused, with the offending bytes borrowed from the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Refusal<'a> {
-    pub(crate) reason: Reason,
-    pub(crate) value: &'a [u8],
-}
-
-/// A stable reason code for a refusal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reason {
-    OriginNotAllowed,
-    InvalidOrigin,
-    MethodNotAllowed,
-    HeaderNotAllowed,
-    MalformedRequestHeaders,
-}
-
-impl Reason {
-    #[allow(dead_code)]
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Reason::OriginNotAllowed => "origin_not_allowed",
-            Reason::InvalidOrigin => "invalid_origin",
-            Reason::MethodNotAllowed => "method_not_allowed",
-            Reason::HeaderNotAllowed => "header_not_allowed",
-            Reason::MalformedRequestHeaders => "malformed_request_headers",
-        }
+impl Decision<'_> {
+    fn now(step: Step) -> Self {
+        Self { action: Action::Now(step), refusal: None }
     }
 }
 
@@ -91,80 +41,186 @@ pub(crate) fn decide<'a>(policy: &Policy, request: &'a impl RequestHead) -> Deci
     let headers = request.headers();
     let mut origins = headers.get_all(ORIGIN).iter();
     let Some(origin) = origins.next() else {
-        return Decision::NonCors;
+        return Decision::now(Step::Call(non_cors_grant(policy)));
     };
+    let one_origin = origins.next().is_none();
     // Looked up once, to classify the request and then to check the method.
     let request_method = (request.method() == Method::OPTIONS)
         .then(|| headers.get_all(ACCESS_CONTROL_REQUEST_METHOD))
         .filter(|lines| lines.iter().next().is_some());
-    let origin =
-        if origins.next().is_some() { Err(refuse(Reason::InvalidOrigin, origin.as_bytes())) } else { Ok(origin) };
-    let origin = origin.and_then(|origin| check_origin(policy, origin, request));
-    let Some(request_method) = request_method else {
-        return Decision::Actual(match origin {
-            Ok(OriginCheck::Allowed(allow)) => Verdict::Granted(allow),
-            Ok(OriginCheck::Pending(check, allow)) => Verdict::Pending(check, allow),
-            Err(refusal) => Verdict::Refused(refusal),
-        });
+    match request_method {
+        Some(request_method) => decide_preflight(policy, request, origin, one_origin, request_method),
+        None => decide_actual(policy, request, origin, one_origin),
+    }
+}
+
+/// Under any origin every non-preflight answer is the same static grant, so a shared cache may
+/// store one copy for all (`#cors-protocol-and-http-caches`); otherwise only `Vary`.
+fn non_cors_grant(policy: &Policy) -> Grant {
+    match policy.origin {
+        OriginRule::Any => Grant::Actual(OriginGrant::Any),
+        _ => Grant::NonCors,
+    }
+}
+
+fn decide_actual<'a>(
+    policy: &Policy,
+    request: &'a impl RequestHead,
+    origin: &'a HeaderValue,
+    one_origin: bool,
+) -> Decision<'a> {
+    // `*` is one answer for every request: the `Origin` value is not read, however many lines.
+    if let OriginRule::Any = policy.origin {
+        return Decision::now(Step::Call(Grant::Actual(OriginGrant::Any)));
+    }
+    let verdict = if one_origin {
+        check_origin(policy, origin, request)
+    } else {
+        Err(refuse(Reason::InvalidOrigin, origin.as_bytes()))
     };
-    let (check, origin) = match origin {
-        Ok(OriginCheck::Allowed(allow)) => (None, allow),
-        Ok(OriginCheck::Pending(check, allow)) => (Some(check), allow),
-        Err(refusal) => return Decision::Preflight(Verdict::Refused(refusal)),
+    match verdict {
+        Ok(OriginCheck::Allowed(grant)) => Decision::now(Step::Call(Grant::Actual(grant))),
+        Ok(OriginCheck::Async(check)) => match request.parts() {
+            Some(parts) => {
+                let (refused, same_origin) = refused_actual(policy, request, origin);
+                Decision {
+                    action: Action::Check {
+                        check: check(origin.clone(), parts),
+                        allowed: Step::Call(Grant::Actual(OriginGrant::Echo(origin.clone()))),
+                        refused,
+                        refusal: (!same_origin).then_some(Reason::OriginNotAllowed),
+                    },
+                    refusal: None,
+                }
+            }
+            None => {
+                refused_actual_decision(policy, request, origin, refuse(Reason::OriginNotAllowed, origin.as_bytes()))
+            }
+        },
+        Err(refusal) => refused_actual_decision(policy, request, origin, refusal),
+    }
+}
+
+fn refused_actual_decision<'a>(
+    policy: &Policy,
+    request: &impl RequestHead,
+    origin: &HeaderValue,
+    refusal: Refusal<'a>,
+) -> Decision<'a> {
+    let (step, same_origin) = refused_actual(policy, request, origin);
+    Decision { action: Action::Now(step), refusal: (!same_origin).then_some(refusal) }
+}
+
+/// What happens to an actual request whose origin is refused, and whether it is a same-origin
+/// request (browsers send `Origin` on same-origin `POST`s too), which is neither blocked nor
+/// reported as refused.
+fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: &HeaderValue) -> (Step, bool) {
+    // Without blocking or a trace to write, a same-origin request gets the same answer as any
+    // refused one, so the question is not even asked.
+    let same_origin = (policy.block || cfg!(feature = "tracing")) && is_same_origin(request, origin);
+    let step = if policy.block && !same_origin {
+        Step::Answer(Answer::Forbidden { preflight: false })
+    } else {
+        Step::Call(Grant::Refused { preflight: false })
+    };
+    (step, same_origin)
+}
+
+fn refused_preflight(policy: &Policy) -> Step {
+    match policy.passthrough {
+        true => Step::Call(Grant::Refused { preflight: true }),
+        false => Step::Answer(Answer::Forbidden { preflight: true }),
+    }
+}
+
+fn decide_preflight<'a>(
+    policy: &Policy,
+    request: &'a impl RequestHead,
+    origin: &'a HeaderValue,
+    one_origin: bool,
+    request_method: GetAll<'a, HeaderValue>,
+) -> Decision<'a> {
+    let refused = |refusal| Decision { action: Action::Now(refused_preflight(policy)), refusal: Some(refusal) };
+    if !one_origin {
+        return refused(refuse(Reason::InvalidOrigin, origin.as_bytes()));
+    }
+    let origin_check = match check_origin(policy, origin, request) {
+        Ok(check) => check,
+        Err(refusal) => return refused(refusal),
     };
     let method = match check_method(policy, request_method) {
         Ok(method) => method,
-        Err(refusal) => return Decision::Preflight(Verdict::Refused(refusal)),
+        Err(refusal) => return refused(refusal),
     };
+    let headers = request.headers();
     let allowed_headers = match check_headers(policy, headers) {
         Ok(allowed) => allowed,
-        Err(refusal) => return Decision::Preflight(Verdict::Refused(refusal)),
+        Err(refusal) => return refused(refusal),
+    };
+    let (grant_origin, check) = match origin_check {
+        OriginCheck::Allowed(grant) => (grant, None),
+        // The check runs last: nothing is asked of it for a preflight refused on its own terms.
+        OriginCheck::Async(check) => match request.parts() {
+            Some(parts) => (OriginGrant::Echo(origin.clone()), Some(check(origin.clone(), parts))),
+            None => return refused(refuse(Reason::OriginNotAllowed, origin.as_bytes())),
+        },
     };
     let grant = PreflightGrant {
         // The policy first: most never allow it, and then the request need not be searched.
         private_network: policy.private_network.is_enabled()
             && wants_private_network(headers)
-            && allows_private_network(policy, request),
-        origin,
+            && policy.private_network.allows(origin, request.parts()),
+        origin: grant_origin,
         method,
         headers: allowed_headers,
     };
-    Decision::Preflight(match check {
-        None => Verdict::Granted(grant),
-        Some(check) => Verdict::Pending(check, grant),
-    })
+    let granted = match policy.passthrough {
+        true => Step::Call(Grant::Preflight(grant)),
+        false => Step::Answer(Answer::Preflight(grant)),
+    };
+    match check {
+        None => Decision::now(granted),
+        Some(check) => Decision {
+            action: Action::Check {
+                check,
+                allowed: granted,
+                refused: refused_preflight(policy),
+                refusal: Some(Reason::OriginNotAllowed),
+            },
+            refusal: None,
+        },
+    }
 }
 
-enum OriginCheck {
-    Allowed(AllowOrigin),
-    Pending(BoxedCheck, AllowOrigin),
+enum OriginCheck<'p> {
+    Allowed(OriginGrant),
+    /// Everything else passed; the async check decides. Not called yet, so that a request
+    /// refused for another reason never starts it.
+    Async(&'p crate::allow_origin::AsyncCheck),
 }
 
-/// Policies with callbacks always come with `Parts` ([`Policy::needs_parts`]); were one ever
-/// without them, its callback could not run and the origin is refused.
-fn check_origin<'a>(
-    policy: &Policy,
+/// Whether one `Origin` value is allowed, short of an async check.
+fn check_origin<'a, 'p>(
+    policy: &'p Policy,
     origin: &'a HeaderValue,
     request: &impl RequestHead,
-) -> Result<OriginCheck, Refusal<'a>> {
+) -> Result<OriginCheck<'p>, Refusal<'a>> {
     // `*` is one answer for every origin, so under it the value is not inspected.
     if let OriginRule::Any = policy.origin {
-        return Ok(OriginCheck::Allowed(AllowOrigin::Any));
+        return Ok(OriginCheck::Allowed(OriginGrant::Any));
     }
     let bytes = origin.as_bytes();
     // Bounded before anything reads it: an oversized value costs nothing to refuse.
     if bytes.is_empty() || bytes.len() > MAX_ORIGIN_LEN {
         return Err(refuse(Reason::InvalidOrigin, bytes));
     }
-    let echo = || AllowOrigin::Echo(origin.clone());
+    let echo = || Ok(OriginCheck::Allowed(OriginGrant::Echo(origin.clone())));
     // A list matches only a configured origin, or a pattern's host and port, whose bytes it
     // checks: a match needs no byte check, which then only tells a malformed miss apart.
-    let listed = match &policy.origin {
-        OriginRule::List(matcher) => matcher.matches(bytes),
-        _ => false,
-    };
-    if listed {
-        return Ok(OriginCheck::Allowed(echo()));
+    if let OriginRule::List(matcher) = &policy.origin {
+        if matcher.matches(bytes) {
+            return echo();
+        }
     }
     if !is_visible_ascii(bytes) {
         return Err(refuse(Reason::InvalidOrigin, bytes));
@@ -173,23 +229,20 @@ fn check_origin<'a>(
         // Any page can send `null`, so only an explicit, dangerous opt-in answers it; no list or
         // custom policy is consulted.
         return match policy.allow_null {
-            true => Ok(OriginCheck::Allowed(echo())),
+            true => echo(),
             false => Err(refuse(Reason::OriginNotAllowed, bytes)),
         };
     }
-    let allowed = match &policy.origin {
-        // Answered above.
-        OriginRule::Any | OriginRule::List(_) => false,
-        OriginRule::Policy(custom) => request.parts().is_some_and(|parts| custom.is_allowed(origin, parts)),
-        OriginRule::Async(check) => match request.parts() {
-            Some(parts) => return Ok(OriginCheck::Pending(check(origin.clone(), parts), echo())),
-            None => false,
+    match &policy.origin {
+        // Policies with callbacks always come with `Parts` (`Policy::needs_parts`); were one
+        // ever without them, its callback could not run and the origin is refused.
+        OriginRule::Policy(custom) => match request.parts() {
+            Some(parts) if custom.is_allowed(origin, parts) => echo(),
+            _ => Err(refuse(Reason::OriginNotAllowed, bytes)),
         },
-    };
-    if allowed {
-        Ok(OriginCheck::Allowed(echo()))
-    } else {
-        Err(refuse(Reason::OriginNotAllowed, bytes))
+        OriginRule::Async(check) => Ok(OriginCheck::Async(check.as_ref())),
+        // Answered above.
+        OriginRule::Any | OriginRule::List(_) => Err(refuse(Reason::OriginNotAllowed, bytes)),
     }
 }
 
@@ -242,42 +295,4 @@ fn check_headers<'a>(policy: &Policy, headers: &'a HeaderMap) -> Result<Option<H
 
 fn wants_private_network(headers: &HeaderMap) -> bool {
     headers.get(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK).is_some_and(|v| v == "true")
-}
-
-fn allows_private_network(policy: &Policy, request: &impl RequestHead) -> bool {
-    request.headers().get(ORIGIN).is_some_and(|origin| policy.private_network.allows(origin, request.parts()))
-}
-
-/// Whether a request carrying `Origin` comes from the server's own origin: browsers send
-/// `Origin` on same-origin `POST`s too, and blocking those would break the site itself.
-pub(crate) fn is_same_origin(request: &impl RequestHead) -> bool {
-    let headers = request.headers();
-    if headers.get("sec-fetch-site").is_some_and(|v| v == "same-origin") {
-        return true;
-    }
-    let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else {
-        return false;
-    };
-    let Some((scheme @ ("http" | "https"), authority)) = origin.split_once("://") else {
-        return false;
-    };
-    let uri = request.uri();
-    if let (Some(own_scheme), Some(own_authority)) = (uri.scheme_str(), uri.authority()) {
-        return own_scheme == scheme && same_authority(scheme, authority, own_authority.as_str());
-    }
-    headers.get(HOST).and_then(|host| host.to_str().ok()).is_some_and(|host| same_authority(scheme, authority, host))
-}
-
-/// Compares an origin's `host[:port]` with a `Host` value, which may spell out the default port.
-fn same_authority(scheme: &str, origin_authority: &str, host: &str) -> bool {
-    let default_port = match scheme {
-        "http" => ":80",
-        "https" => ":443",
-        _ => "",
-    };
-    let host = match host.strip_suffix(default_port) {
-        Some(stripped) if !default_port.is_empty() => stripped,
-        _ => host,
-    };
-    origin_authority.eq_ignore_ascii_case(host)
 }

@@ -72,6 +72,8 @@ pub enum ConfigProblem {
     WildcardInList,
     /// Credentials were allowed together with any origin.
     CredentialsWithAnyOrigin,
+    /// Credentials were allowed together with `Origin: null`, which any page can send.
+    CredentialsWithNullOrigin,
     /// Credentials were allowed for a plain-`http` origin that is not on this machine.
     CredentialsWithInsecureOrigin {
         /// The configured origin.
@@ -81,6 +83,14 @@ pub enum ConfigProblem {
     ForbiddenMethod {
         /// The configured method.
         method: String,
+    },
+    /// A method browsers always send in upper case was listed in another case, so it can never
+    /// match a preflight.
+    MethodNeverSent {
+        /// The configured method.
+        method: String,
+        /// The spelling browsers send.
+        suggestion: String,
     },
     /// A request header name that scripts can never set was allowed.
     ForbiddenRequestHeader {
@@ -134,6 +144,10 @@ impl fmt::Display for ConfigProblem {
                 "`allow_credentials(true)` cannot be combined with any origin: browsers refuse `*` with credentials, \
                  and granting every site credentialed access would let any page act as your users; list the origins instead",
             ),
+            Self::CredentialsWithNullOrigin => f.write_str(
+                "`allow_credentials(true)` cannot be combined with `dangerously_allow_null_origin(true)`: any page can send \
+                 `Origin: null` (a sandboxed iframe), so every site could read your users' data; remove one of the two",
+            ),
             Self::CredentialsWithInsecureOrigin { origin } => write!(
                 f,
                 "origin `{}` is plain http and not loopback, so with credentials anyone on the network path could act as your users: \
@@ -144,6 +158,12 @@ impl fmt::Display for ConfigProblem {
                 f,
                 "method `{}` is forbidden by the Fetch Standard and never sent by browsers: remove it from `allow_methods`",
                 escape(method)
+            ),
+            Self::MethodNeverSent { method, suggestion } => write!(
+                f,
+                "method `{}` can never match: browsers upper-case it before sending (Fetch \"normalize a method\"); write `{}`",
+                escape(method),
+                escape(suggestion)
             ),
             Self::ForbiddenRequestHeader { name } => write!(
                 f,

@@ -5,138 +5,138 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use http::{HeaderValue, Response, StatusCode};
+use http::header::ORIGIN;
+use http::{Request, Response, StatusCode};
 use pin_project_lite::pin_project;
+use tower_service::Service;
 
 use crate::allow_origin::BoxedCheck;
-use crate::decision::{AllowOrigin, PreflightGrant, Reason};
-use crate::policy::Policy;
-use crate::response::{self, Apply};
+use crate::answer;
+use crate::compiled::Compiled;
+use crate::grant::{Grant, Reason, Step};
+use crate::response;
 use crate::trace;
 
 pin_project! {
     /// Response future of [`Cors`](crate::Cors).
-    pub struct ResponseFuture<F, B> {
+    pub struct ResponseFuture<S, ReqBody>
+    where
+        S: Service<Request<ReqBody>>,
+    {
         #[pin]
-        state: State<F, B>,
+        state: State<S, ReqBody>,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<F, B> {
-        /// The inner service answers; the decision is applied to its response.
-        Inner { #[pin] future: F, policy: Arc<Policy>, apply: Option<Apply> },
+    enum State<S, ReqBody>
+    where
+        S: Service<Request<ReqBody>>,
+    {
+        /// The inner service answers; `grant` is written into its response, and taken when the
+        /// response is, which marks the future finished.
+        Inner { #[pin] future: S::Future, compiled: Arc<Compiled>, grant: Option<Grant> },
         /// The layer answers by itself.
-        Ready { response: Option<Response<B>> },
-        /// An async origin check is outstanding, or resolved and the inner service answering.
-        Checking {
-            check: BoxedCheck,
-            origin: HeaderValue,
-            // `None` for a preflight the layer answers itself.
-            #[pin] future: Option<F>,
-            policy: Arc<Policy>,
-            pending: Option<Pending<B>>,
-        },
+        Ready { response: Option<Response<()>> },
+        /// An async origin check is outstanding. Boxed: rare, and large (it holds the request
+        /// and a ready inner service), it would otherwise grow every request's future.
+        Checking { checking: Option<Box<Checking<S, ReqBody>>> },
     }
 }
 
-/// What an async origin check decides between.
-pub(crate) enum Pending<B> {
-    /// A preflight the layer answers: this response if the origin is allowed, 403 if not.
-    Preflight(Response<B>),
-    /// A preflight handed to the inner service.
-    Passthrough(PreflightGrant),
-    /// An actual request; `block` answers 403 for a refused origin instead of calling through.
-    Actual { origin: AllowOrigin, block: bool },
-    /// The check is done; apply this to the inner service's response.
-    Resolved(Apply),
+/// A request waiting for its async origin check, with everything needed to carry out either
+/// outcome afterwards.
+pub(crate) struct Checking<S, ReqBody> {
+    pub(crate) check: BoxedCheck,
+    /// The inner service, already polled ready: it is called only if the check leads there.
+    pub(crate) service: S,
+    pub(crate) request: Request<ReqBody>,
+    pub(crate) compiled: Arc<Compiled>,
+    pub(crate) allowed: Step,
+    pub(crate) refused: Step,
+    pub(crate) refusal: Option<Reason>,
 }
 
-impl<F, B> ResponseFuture<F, B> {
-    pub(crate) fn inner(future: F, policy: Arc<Policy>, apply: Apply) -> Self {
-        Self { state: State::Inner { future, policy, apply: Some(apply) } }
+impl<S, ReqBody> ResponseFuture<S, ReqBody>
+where
+    S: Service<Request<ReqBody>>,
+{
+    pub(crate) fn inner(future: S::Future, compiled: Arc<Compiled>, grant: Grant) -> Self {
+        Self { state: State::Inner { future, compiled, grant: Some(grant) } }
     }
 
-    pub(crate) fn ready(response: Response<B>) -> Self {
+    pub(crate) fn ready(response: Response<()>) -> Self {
         Self { state: State::Ready { response: Some(response) } }
     }
 
-    pub(crate) fn checking(
-        check: BoxedCheck,
-        origin: HeaderValue,
-        future: Option<F>,
-        policy: Arc<Policy>,
-        pending: Pending<B>,
-    ) -> Self {
-        Self { state: State::Checking { check, origin, future, policy, pending: Some(pending) } }
+    pub(crate) fn checking(checking: Box<Checking<S, ReqBody>>) -> Self {
+        Self { state: State::Checking { checking: Some(checking) } }
     }
 }
 
-impl<F, B, E> Future for ResponseFuture<F, B>
+impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody>
 where
-    F: Future<Output = Result<Response<B>, E>>,
-    B: Default,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
 {
-    type Output = Result<Response<B>, E>;
+    type Output = Result<Response<ResBody>, S::Error>;
 
-    // Inlined where it is polled, the inner response is moved once instead of copied twice.
+    // Inlined where it is polled: the response is then written in place instead of copied twice.
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.project().state;
         loop {
             match state.as_mut().project() {
-                StateProj::Inner { future, policy, apply } => {
-                    let mut response = ready!(future.poll(cx))?;
-                    if let Some(apply) = apply.take() {
-                        response::apply(policy, apply, &mut response);
+                StateProj::Inner { future, compiled, grant } => {
+                    if grant.is_none() {
+                        return Poll::Ready(Ok(polled_after_completion()));
                     }
-                    return Poll::Ready(Ok(response));
+                    let result = ready!(future.poll(cx));
+                    let Some(grant) = grant.take() else { return Poll::Ready(Ok(polled_after_completion())) };
+                    return Poll::Ready(result.map(|mut response| {
+                        response::write_grant(&compiled.policy, grant, response.headers_mut());
+                        response
+                    }));
                 }
                 StateProj::Ready { response } => {
-                    // Polled again after completion: an empty 500 rather than a panic.
-                    return Poll::Ready(Ok(response.take().unwrap_or_else(|| {
-                        let mut response = Response::new(B::default());
-                        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                        response
-                    })));
+                    let response = response.take().map(|response| response.map(|()| ResBody::default()));
+                    return Poll::Ready(Ok(response.unwrap_or_else(polled_after_completion)));
                 }
-                StateProj::Checking { check, origin, future, policy, pending } => {
-                    if !matches!(pending, Some(Pending::Resolved(_))) {
-                        let allowed = ready!(check.as_mut().poll(cx));
-                        if !allowed {
-                            trace::refused(Reason::OriginNotAllowed, origin.as_bytes());
+                StateProj::Checking { checking } => {
+                    let Some(pending) = checking.as_mut() else { return Poll::Ready(Ok(polled_after_completion())) };
+                    let allowed = ready!(pending.check.as_mut().poll(cx));
+                    let Some(done) = checking.take() else { return Poll::Ready(Ok(polled_after_completion())) };
+                    let Checking { mut service, request, compiled, allowed: on_allowed, refused, refusal, .. } = *done;
+                    let step = if allowed {
+                        on_allowed
+                    } else {
+                        if let Some(reason) = refusal {
+                            let origin = request.headers().get(ORIGIN).map_or(&[][..], |o| o.as_bytes());
+                            trace::refused(reason, origin);
                         }
-                        let resolved = match pending.take() {
-                            Some(Pending::Preflight(response)) if allowed => Err(response),
-                            Some(Pending::Passthrough(grant)) if allowed => Ok(Apply::Preflight(grant)),
-                            Some(Pending::Passthrough(_)) => Ok(Apply::Refused { preflight: true }),
-                            Some(Pending::Actual { origin, .. }) if allowed => Ok(Apply::Actual(origin)),
-                            Some(Pending::Actual { block: true, .. }) => Err(response::forbidden(&policy.vary)),
-                            Some(Pending::Actual { .. }) => Ok(Apply::Refused { preflight: false }),
-                            Some(Pending::Resolved(apply)) => Ok(apply),
-                            Some(Pending::Preflight(_)) | None => Err(response::forbidden(&policy.preflight_vary)),
-                        };
-                        match resolved {
-                            Ok(apply) => *pending = Some(Pending::Resolved(apply)),
-                            Err(response) => {
-                                state.set(State::Ready { response: Some(response) });
-                                continue;
-                            }
-                        }
-                    }
-                    let Some(future) = future.as_pin_mut() else {
-                        let response = response::forbidden(&policy.preflight_vary);
-                        state.set(State::Ready { response: Some(response) });
-                        continue;
+                        refused
                     };
-                    let mut response = ready!(future.poll(cx))?;
-                    if let Some(Pending::Resolved(apply)) = pending.take() {
-                        response::apply(policy, apply, &mut response);
+                    match step {
+                        Step::Call(grant) => {
+                            let future = service.call(request);
+                            state.set(State::Inner { future, compiled, grant: Some(grant) });
+                        }
+                        Step::Answer(answer) => {
+                            let response = answer::answer(&compiled.policy, &compiled.templates, answer);
+                            state.set(State::Ready { response: Some(response) });
+                        }
                     }
-                    return Poll::Ready(Ok(response));
                 }
             }
         }
     }
+}
+
+/// Polled again after it completed: an empty 500 on every path rather than a panic, since
+/// nothing that reaches the layer makes it panic once it is built.
+fn polled_after_completion<B: Default>() -> Response<B> {
+    let mut response = Response::new(B::default());
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
 }

@@ -67,7 +67,7 @@ header_list! {
     /// use tower_cors::{AllowHeaders, Any, CorsLayer};
     ///
     /// let listed = CorsLayer::new().allow_any_origin().allow_headers([CONTENT_TYPE, AUTHORIZATION]);
-    /// let any_and_auth = CorsLayer::new().allow_any_origin().allow_any_header().allow_headers([AUTHORIZATION]);
+    /// let any_and_auth = CorsLayer::new().allow_any_origin().allow_headers(AllowHeaders::any_and_authorization());
     /// # listed.validate()?; any_and_auth.validate()?;
     /// # let _ = AllowHeaders::from(Any);
     /// # Ok::<(), tower_cors::ConfigError>(())
@@ -95,6 +95,14 @@ header_list! {
     /// ```
     ExposeHeaders,
     any: "Every response header: `*` without credentials, the response's own header names with them."
+}
+
+impl AllowHeaders {
+    /// Any request header, `Authorization` included, which the Fetch Standard's `*` never
+    /// covers: without credentials preflights are answered `*,authorization`.
+    pub fn any_and_authorization() -> Self {
+        Self { any: true, list: vec![http::header::AUTHORIZATION] }
+    }
 }
 
 /// `#forbidden-request-header`: names scripts can never set, so allowing them means nothing.

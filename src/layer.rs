@@ -9,11 +9,12 @@ use tower_layer::Layer;
 
 use crate::allow_methods::AllowMethods;
 use crate::allow_origin::AllowOrigin;
-use crate::error::{ConfigError, ConfigProblem};
+use crate::compiled::Compiled;
+use crate::error::ConfigError;
 use crate::header_list::{AllowHeaders, ExposeHeaders};
-use crate::policy::Policy;
 use crate::private_network::AllowPrivateNetwork;
 use crate::service::Cors;
+use crate::settings::Settings;
 
 /// Builds [`Cors`] middleware from a CORS policy.
 ///
@@ -38,22 +39,9 @@ use crate::service::Cors;
 #[derive(Clone)]
 #[must_use]
 pub struct CorsLayer {
-    pub(crate) origin: AllowOrigin,
-    pub(crate) allow_null: bool,
-    pub(crate) allow_insecure: bool,
-    pub(crate) methods: AllowMethods,
-    pub(crate) headers: AllowHeaders,
-    pub(crate) expose: ExposeHeaders,
-    pub(crate) credentials: bool,
-    pub(crate) max_age: Option<Duration>,
-    pub(crate) private_network: AllowPrivateNetwork,
-    pub(crate) preflight_status: StatusCode,
-    pub(crate) passthrough: bool,
-    pub(crate) block: bool,
-    /// Problems found while converting input (e.g. from a config file) before validation.
-    pub(crate) extra_problems: Vec<ConfigProblem>,
+    pub(crate) settings: Settings,
     /// The compiled policy, shared by the clones that axum makes for each route.
-    compiled: Arc<OnceLock<Result<Arc<Policy>, ConfigError>>>,
+    compiled: Arc<OnceLock<Result<Arc<Compiled>, ConfigError>>>,
 }
 
 impl Default for CorsLayer {
@@ -65,22 +53,7 @@ impl Default for CorsLayer {
 impl CorsLayer {
     /// A layer that allows nothing yet: set at least the origins.
     pub fn new() -> Self {
-        Self {
-            origin: AllowOrigin::unset(),
-            allow_null: false,
-            allow_insecure: false,
-            methods: AllowMethods::default(),
-            headers: AllowHeaders::default(),
-            expose: ExposeHeaders::default(),
-            credentials: false,
-            max_age: None,
-            private_network: AllowPrivateNetwork::default(),
-            preflight_status: StatusCode::NO_CONTENT,
-            passthrough: false,
-            block: false,
-            extra_problems: Vec::new(),
-            compiled: Arc::default(),
-        }
+        Self { settings: Settings::default(), compiled: Arc::default() }
     }
 
     /// Any origin, method and request header (but `Authorization`), every response header
@@ -89,16 +62,17 @@ impl CorsLayer {
         Self::new().allow_any_origin().allow_any_method().allow_any_header().expose_any_header()
     }
 
-    fn changed(mut self) -> Self {
+    /// Applies one change to the settings; the compiled policy is then stale.
+    fn set(mut self, change: impl FnOnce(&mut Settings)) -> Self {
+        change(&mut self.settings);
         self.compiled = Arc::default();
         self
     }
 
     /// Which origins may read responses: a list, [`Any`](crate::Any), a predicate or your own
     /// [`OriginPolicy`](crate::OriginPolicy). See [`AllowOrigin`].
-    pub fn allow_origin(mut self, origin: impl Into<AllowOrigin>) -> Self {
-        self.origin = origin.into();
-        self.changed()
+    pub fn allow_origin(self, origin: impl Into<AllowOrigin>) -> Self {
+        self.set(|settings| settings.origin = origin.into())
     }
 
     /// Exact origins (`https://app.example.com`) and patterns (`https://*.example.com`,
@@ -120,9 +94,8 @@ impl CorsLayer {
     }
 
     /// Methods a preflight may ask for, besides the always-allowed `GET`, `HEAD` and `POST`.
-    pub fn allow_methods(mut self, methods: impl Into<AllowMethods>) -> Self {
-        self.methods = methods.into();
-        self.changed()
+    pub fn allow_methods(self, methods: impl Into<AllowMethods>) -> Self {
+        self.set(|settings| settings.methods = methods.into())
     }
 
     /// Any method a browser can send.
@@ -130,37 +103,45 @@ impl CorsLayer {
         self.allow_methods(AllowMethods::any())
     }
 
-    /// Request headers a preflight may ask for. Passing a list replaces the earlier list;
-    /// passing [`Any`](crate::Any) turns on [`allow_any_header`](Self::allow_any_header) and
-    /// keeps the list (so that `Authorization` can still be listed).
-    pub fn allow_headers(mut self, headers: impl Into<AllowHeaders>) -> Self {
+    /// Request headers a preflight may ask for. Replaces the earlier setting, a list or any
+    /// header, like every other setter.
+    pub fn allow_headers(self, headers: impl Into<AllowHeaders>) -> Self {
         let headers = headers.into();
-        if headers.any {
-            self.headers.any = true;
-        } else {
-            self.headers.list = headers.list;
-        }
-        self.changed()
+        self.set(|settings| settings.headers = headers)
     }
 
-    /// Any request header except `Authorization`, which must be listed with
-    /// [`allow_headers`](Self::allow_headers): the Fetch Standard's `*` never covers it.
+    /// Any request header except `Authorization`: the Fetch Standard's `*` never covers it.
+    /// For `Authorization` too, use
+    /// [`allow_any_header_and_authorization`](Self::allow_any_header_and_authorization).
     ///
     /// Without credentials preflights are answered `*`; with them, with the requested names.
     pub fn allow_any_header(self) -> Self {
         self.allow_headers(AllowHeaders::any())
     }
 
+    /// Any request header, `Authorization` included: what tower-http's
+    /// `AllowHeaders::mirror_request()` gave, spelled so that a reader sees it.
+    ///
+    /// ```
+    /// use tower_cors::CorsLayer;
+    ///
+    /// let cors = CorsLayer::new()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .allow_credentials(true)
+    ///     .allow_any_header_and_authorization();
+    /// cors.validate()?;
+    /// # Ok::<(), tower_cors::ConfigError>(())
+    /// ```
+    pub fn allow_any_header_and_authorization(self) -> Self {
+        self.allow_headers(AllowHeaders::any_and_authorization())
+    }
+
     /// Response headers scripts may read, beyond the safelisted ones. Merged with any
-    /// `Access-Control-Expose-Headers` the inner service sets itself.
-    pub fn expose_headers(mut self, headers: impl Into<ExposeHeaders>) -> Self {
+    /// `Access-Control-Expose-Headers` the inner service sets itself. Replaces the earlier
+    /// setting, a list or any header.
+    pub fn expose_headers(self, headers: impl Into<ExposeHeaders>) -> Self {
         let headers = headers.into();
-        if headers.any {
-            self.expose.any = true;
-        } else {
-            self.expose.list = headers.list;
-        }
-        self.changed()
+        self.set(|settings| settings.expose = headers)
     }
 
     /// Every response header: `*` without credentials; with them, the response's own names.
@@ -170,58 +151,50 @@ impl CorsLayer {
 
     /// Sends `Access-Control-Allow-Credentials: true`, so browsers include cookies and let
     /// scripts read credentialed responses. Not allowed with any origin.
-    pub fn allow_credentials(mut self, allow: bool) -> Self {
-        self.credentials = allow;
-        self.changed()
+    pub fn allow_credentials(self, allow: bool) -> Self {
+        self.set(|settings| settings.credentials = allow)
     }
 
     /// How long browsers may cache a preflight's answer (`Access-Control-Max-Age`, whole
     /// seconds). At most 86,400 s; Chromium caps at 7,200 s, and without it browsers cache a
     /// preflight for 5 s.
-    pub fn max_age(mut self, max_age: Duration) -> Self {
-        self.max_age = Some(max_age);
-        self.changed()
+    pub fn max_age(self, max_age: Duration) -> Self {
+        self.set(|settings| settings.max_age = Some(max_age))
     }
 
     /// Answers Private Network Access preflights. See [`AllowPrivateNetwork`].
-    pub fn allow_private_network(mut self, allow: impl Into<AllowPrivateNetwork>) -> Self {
-        self.private_network = allow.into();
-        self.changed()
+    pub fn allow_private_network(self, allow: impl Into<AllowPrivateNetwork>) -> Self {
+        self.set(|settings| settings.private_network = allow.into())
     }
 
     /// The status of a successful preflight: 204 by default; 200 for old clients that need it.
-    pub fn preflight_status(mut self, status: StatusCode) -> Self {
-        self.preflight_status = status;
-        self.changed()
+    pub fn preflight_status(self, status: StatusCode) -> Self {
+        self.set(|settings| settings.preflight_status = status)
     }
 
     /// Hands preflights to the inner service instead of answering them, still adding the
     /// grant headers: for applications with `OPTIONS` handlers of their own.
-    pub fn preflight_passthrough(mut self, passthrough: bool) -> Self {
-        self.passthrough = passthrough;
-        self.changed()
+    pub fn preflight_passthrough(self, passthrough: bool) -> Self {
+        self.set(|settings| settings.passthrough = passthrough)
     }
 
     /// Answers actual requests from disallowed origins with 403 without calling the inner
     /// service. Same-origin requests (which also carry `Origin`) are let through: those whose
     /// `Sec-Fetch-Site` is `same-origin`, or whose `Origin` names the request's own host.
-    pub fn block_disallowed_origins(mut self, block: bool) -> Self {
-        self.block = block;
-        self.changed()
+    pub fn block_disallowed_origins(self, block: bool) -> Self {
+        self.set(|settings| settings.block = block)
     }
 
     /// Grants `Origin: null`, which sandboxed iframes, `file:` pages and redirected requests
     /// send, so **any page on the web can claim it**. Only for content that is public anyway.
-    pub fn dangerously_allow_null_origin(mut self, allow: bool) -> Self {
-        self.allow_null = allow;
-        self.changed()
+    pub fn dangerously_allow_null_origin(self, allow: bool) -> Self {
+        self.set(|settings| settings.allow_null = allow)
     }
 
     /// Allows credentials for plain-`http` origins that are not loopback, which anyone on the
     /// network path can impersonate.
-    pub fn dangerously_allow_insecure_origins_with_credentials(mut self, allow: bool) -> Self {
-        self.allow_insecure = allow;
-        self.changed()
+    pub fn dangerously_allow_insecure_origins_with_credentials(self, allow: bool) -> Self {
+        self.set(|settings| settings.allow_insecure = allow)
     }
 
     /// Checks the whole configuration and reports every problem at once.
@@ -235,8 +208,8 @@ impl CorsLayer {
         self.compile().map(|_| ())
     }
 
-    pub(crate) fn compile(&self) -> Result<Arc<Policy>, ConfigError> {
-        self.compiled.get_or_init(|| Policy::compile(self).map(Arc::new)).clone()
+    pub(crate) fn compile(&self) -> Result<Arc<Compiled>, ConfigError> {
+        self.compiled.get_or_init(|| Compiled::new(&self.settings).map(Arc::new)).clone()
     }
 }
 
@@ -261,16 +234,17 @@ impl<S> Layer<S> for CorsLayer {
 
 impl fmt::Debug for CorsLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.settings;
         f.debug_struct("CorsLayer")
-            .field("origin", &self.origin)
-            .field("methods", &self.methods)
-            .field("headers", &self.headers)
-            .field("expose", &self.expose)
-            .field("credentials", &self.credentials)
-            .field("max_age", &self.max_age)
-            .field("preflight_status", &self.preflight_status)
-            .field("preflight_passthrough", &self.passthrough)
-            .field("block_disallowed_origins", &self.block)
+            .field("origin", &s.origin)
+            .field("methods", &s.methods)
+            .field("headers", &s.headers)
+            .field("expose", &s.expose)
+            .field("credentials", &s.credentials)
+            .field("max_age", &s.max_age)
+            .field("preflight_status", &s.preflight_status)
+            .field("preflight_passthrough", &s.passthrough)
+            .field("block_disallowed_origins", &s.block)
             .finish_non_exhaustive()
     }
 }

@@ -67,12 +67,15 @@
 
 mod allow_methods;
 mod allow_origin;
+mod answer;
 mod any;
+mod compiled;
 #[cfg(feature = "serde")]
 mod config;
 mod decision;
 mod error;
 pub mod future;
+mod grant;
 mod grpc_web;
 mod head;
 mod header_list;
@@ -85,7 +88,9 @@ mod private_network;
 pub mod reload;
 mod request_headers;
 mod response;
+mod same_origin;
 mod service;
+mod settings;
 mod trace;
 mod words;
 

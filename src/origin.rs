@@ -80,14 +80,27 @@ impl OriginSpec {
                 Some((scheme, host, _)) => (scheme, host),
                 None => return false,
             },
+            // A label before an IPv4 address makes a DNS name, not an address.
+            OriginSpec::Pattern(p) if p.subdomains => {
+                return p.scheme == "http" && !(p.host == "localhost" || p.host.ends_with(".localhost"));
+            }
             OriginSpec::Pattern(p) => (p.scheme.as_bytes(), p.host.as_bytes()),
         };
         scheme == b"http" && !is_loopback_host(host)
     }
 }
 
+/// Loopback is `localhost` and its subdomains, `[::1]`, and an IPv4 address in 127.0.0.0/8
+/// written as browsers serialize it: parsed, never guessed from a prefix
+/// (`127.attacker.example` is a DNS name anyone can register).
 fn is_loopback_host(host: &[u8]) -> bool {
-    host == b"localhost" || host.ends_with(b".localhost") || host == b"[::1]" || host.starts_with(b"127.")
+    host == b"localhost"
+        || host.ends_with(b".localhost")
+        || host == b"[::1]"
+        || std::str::from_utf8(host)
+            .ok()
+            .and_then(|host| host.parse::<std::net::Ipv4Addr>().ok())
+            .is_some_and(|ip| ip.is_loopback())
 }
 
 fn is_special(scheme: &str) -> bool {

@@ -9,12 +9,11 @@ use crate::allow_methods::is_forbidden_method;
 use crate::allow_origin::{AsyncCheck, OriginKind, OriginPolicy};
 use crate::error::{ConfigError, ConfigProblem};
 use crate::header_list::{is_forbidden_request_header, is_forbidden_response_header};
-use crate::layer::CorsLayer;
 use crate::origin::parse_origin;
 use crate::origin_matcher::OriginMatcher;
 use crate::private_network::AllowPrivateNetwork;
 use crate::request_headers::HeaderRule;
-use crate::response::PreflightTemplates;
+use crate::settings::Settings;
 
 /// `Access-Control-Request-Private-Network`, which `http` does not name.
 pub(crate) const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
@@ -50,7 +49,6 @@ pub(crate) struct Policy {
     /// Whether deciding may call a user callback, which takes the request as `Parts`; the
     /// others are decided on the request as it is, without taking it apart.
     pub(crate) needs_parts: bool,
-    pub(crate) preflight_templates: PreflightTemplates,
 }
 
 pub(crate) enum OriginRule {
@@ -76,12 +74,7 @@ pub(crate) struct VaryList {
 
 impl VaryList {
     fn new(names: Vec<HeaderName>) -> Self {
-        let mut unique: Vec<HeaderName> = Vec::with_capacity(names.len());
-        for name in names {
-            if !unique.contains(&name) {
-                unique.push(name);
-            }
-        }
+        let unique = unique(names);
         let joined = join_names(&unique);
         // A static value is copied per response, a built one reference-counted.
         let value =
@@ -91,9 +84,29 @@ impl VaryList {
     }
 }
 
+/// The names in their first order, each once. Configured lists are short.
+fn unique(names: impl IntoIterator<Item = HeaderName>) -> Vec<HeaderName> {
+    let mut unique: Vec<HeaderName> = Vec::new();
+    for name in names {
+        if !unique.contains(&name) {
+            unique.push(name);
+        }
+    }
+    unique
+}
+
+/// The upper-case spelling browsers send for a method they normalize, if `method` is one of
+/// those six in another case.
+fn normalized_method(method: &str) -> Option<&'static str> {
+    ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]
+        .into_iter()
+        .find(|normal| normal.eq_ignore_ascii_case(method) && *normal != method)
+}
+
 /// The `Vary` values of the usual policies.
-const COMMON_VARY: [&str; 3] = [
+const COMMON_VARY: [&str; 4] = [
     "origin",
+    "access-control-request-method, access-control-request-headers",
     "origin, access-control-request-method, access-control-request-headers",
     "origin, access-control-request-method, access-control-request-headers, access-control-request-private-network",
 ];
@@ -117,13 +130,20 @@ pub(crate) fn join_names<'a>(names: impl IntoIterator<Item = &'a HeaderName>) ->
 
 impl Policy {
     /// Validates the whole configuration, collecting every problem before giving up.
-    pub(crate) fn compile(config: &CorsLayer) -> Result<Self, ConfigError> {
+    pub(crate) fn compile(config: &Settings) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
         let origin = compile_origin(config, &mut problems);
 
         for method in &config.methods.list {
             if is_forbidden_method(method.as_str()) {
                 problems.push(ConfigProblem::ForbiddenMethod { method: method.to_string() });
+            } else if let Some(normalized) = normalized_method(method.as_str()) {
+                // `#concept-method-normalize`: browsers upper-case these six, so the lower-case
+                // spelling is never what a preflight asks for.
+                problems.push(ConfigProblem::MethodNeverSent {
+                    method: method.to_string(),
+                    suggestion: normalized.to_owned(),
+                });
             }
         }
         for name in &config.headers.list {
@@ -154,17 +174,25 @@ impl Policy {
         } else if config.expose.list.is_empty() {
             ExposeRule::Nothing
         } else {
-            ExposeRule::List { value: join_names(&config.expose.list), names: config.expose.list.clone() }
+            // Header names are lower case already, so equal names are equal bytes.
+            let names = unique(config.expose.list.iter().cloned());
+            ExposeRule::List { value: join_names(&names), names }
         };
         let authorization_listed = config.headers.list.contains(&AUTHORIZATION);
         let any_headers_value = HeaderValue::from_static(if authorization_listed { "*,authorization" } else { "*" });
 
-        let mut vary = vec![ORIGIN];
+        // Under any origin the answer does not depend on `Origin` (`*` is not an echo), so
+        // caches need not keep a copy per origin; a private network predicate still reads it.
+        let any_origin = matches!(origin, OriginRule::Any);
+        let mut vary = if any_origin { Vec::new() } else { vec![ORIGIN] };
         vary.extend(config.origin.vary.iter().cloned());
         if let OriginKind::Policy(custom) = &config.origin.kind {
             vary.extend(custom.vary());
         }
         let mut preflight_vary = vary.clone();
+        if any_origin && config.private_network.needs_parts() {
+            preflight_vary.push(ORIGIN);
+        }
         preflight_vary.extend([ACCESS_CONTROL_REQUEST_METHOD, ACCESS_CONTROL_REQUEST_HEADERS]);
         if config.private_network.is_enabled() {
             preflight_vary.push(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK);
@@ -172,7 +200,7 @@ impl Policy {
 
         let needs_parts =
             matches!(origin, OriginRule::Policy(_) | OriginRule::Async(_)) || config.private_network.needs_parts();
-        let mut policy = Self {
+        Ok(Self {
             needs_parts,
             origin,
             allow_null: config.allow_null,
@@ -189,15 +217,11 @@ impl Policy {
             block: config.block,
             vary: VaryList::new(vary),
             preflight_vary: VaryList::new(preflight_vary),
-            preflight_templates: PreflightTemplates::default(),
-        };
-        // Built from the finished policy, whose grant headers they hold.
-        policy.preflight_templates = PreflightTemplates::new(&policy);
-        Ok(policy)
+        })
     }
 }
 
-fn compile_origin(config: &CorsLayer, problems: &mut Vec<ConfigProblem>) -> Option<OriginRule> {
+fn compile_origin(config: &Settings, problems: &mut Vec<ConfigProblem>) -> Option<OriginRule> {
     match &config.origin.kind {
         OriginKind::Unset => {
             problems.push(ConfigProblem::NoOriginPolicy);
@@ -215,6 +239,19 @@ fn compile_origin(config: &CorsLayer, problems: &mut Vec<ConfigProblem>) -> Opti
             }
             Some(OriginRule::Any)
         }
+        _ if config.credentials && config.allow_null => {
+            // Any page can send `null` (a sandboxed iframe), so this is credentials with any
+            // origin by another name.
+            problems.push(ConfigProblem::CredentialsWithNullOrigin);
+            compile_origin_kind(config, problems)
+        }
+        _ => compile_origin_kind(config, problems),
+    }
+}
+
+fn compile_origin_kind(config: &Settings, problems: &mut Vec<ConfigProblem>) -> Option<OriginRule> {
+    match &config.origin.kind {
+        OriginKind::Unset | OriginKind::Any => None,
         OriginKind::Policy(policy) => Some(OriginRule::Policy(Arc::clone(policy))),
         OriginKind::Async(check) => Some(OriginRule::Async(Arc::clone(check))),
         OriginKind::List(list) => {

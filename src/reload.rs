@@ -62,9 +62,9 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use tower_layer::Layer;
 
+use crate::compiled::Compiled;
 use crate::error::ConfigError;
 use crate::layer::CorsLayer;
-use crate::policy::Policy;
 use crate::service::Cors;
 
 impl CorsLayer {
@@ -96,7 +96,7 @@ impl CorsLayer {
 #[derive(Clone)]
 #[must_use]
 pub struct ReloadLayer {
-    shared: Arc<ArcSwap<Policy>>,
+    shared: Arc<ArcSwap<Compiled>>,
 }
 
 impl<S> Layer<S> for ReloadLayer {
@@ -113,7 +113,7 @@ impl<S> Layer<S> for ReloadLayer {
 /// watches your configuration source.
 #[derive(Clone)]
 pub struct ReloadHandle {
-    shared: Arc<ArcSwap<Policy>>,
+    shared: Arc<ArcSwap<Compiled>>,
 }
 
 impl ReloadHandle {

@@ -1,37 +1,28 @@
-//! Writing decisions into responses: grant headers, merged `Vary`, merged exposed headers.
+//! Writing a grant into the inner service's response: grant headers, merged `Vary`, merged
+//! exposed headers.
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 
 use http::header::Entry;
 use http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
     ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, VARY,
 };
-use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::decision::{AllowOrigin, PreflightGrant};
+use crate::grant::{Grant, OriginGrant, PreflightGrant};
 use crate::header_list::{is_forbidden_response_header, is_safelisted_response_header};
 use crate::policy::{ExposeRule, Policy, VaryList, ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK};
 
 const TRUE: HeaderValue = HeaderValue::from_static("true");
 const STAR: HeaderValue = HeaderValue::from_static("*");
 
-/// What to do to the inner service's response once it arrives.
-#[derive(Debug)]
-pub(crate) enum Apply {
-    /// A request without `Origin`: only `Vary`.
-    NonCors,
-    /// A refused CORS request: `Vary`, and any grant the inner service set itself removed.
-    Refused { preflight: bool },
-    /// A granted actual request.
-    Actual(AllowOrigin),
-    /// A granted preflight handed to the inner service (passthrough mode).
-    Preflight(PreflightGrant),
-}
-
-pub(crate) fn apply<B>(policy: &Policy, apply: Apply, response: &mut Response<B>) {
-    let headers = response.headers_mut();
-    match apply {
-        Apply::NonCors => merge_vary(headers, &policy.vary, Present::scan(headers, &[]).vary),
-        Apply::Refused { preflight } => {
+/// Writes `grant` into the inner service's response headers.
+pub(crate) fn write_grant(policy: &Policy, grant: Grant, headers: &mut HeaderMap) {
+    match grant {
+        Grant::NonCors => merge_vary(headers, &policy.vary, Present::scan(headers, &[]).vary),
+        Grant::Refused { preflight } => {
             let grants = if preflight { &GRANT_HEADERS[..] } else { &GRANT_HEADERS[..3] };
             let present = Present::scan(headers, grants);
             if present.grants {
@@ -41,7 +32,7 @@ pub(crate) fn apply<B>(policy: &Policy, apply: Apply, response: &mut Response<B>
             }
             merge_vary(headers, if preflight { &policy.preflight_vary } else { &policy.vary }, present.vary);
         }
-        Apply::Actual(origin) => {
+        Grant::Actual(origin) => {
             let present = Present::scan(headers, &GRANT_HEADERS[..3]);
             insert_origin_and_credentials(policy, headers, origin, present.grants);
             // Nothing to merge unless something is exposed, by the policy or the inner service.
@@ -50,7 +41,7 @@ pub(crate) fn apply<B>(policy: &Policy, apply: Apply, response: &mut Response<B>
             }
             merge_vary(headers, &policy.vary, present.vary);
         }
-        Apply::Preflight(grant) => {
+        Grant::Preflight(grant) => {
             let present = Present::scan(headers, &[]);
             insert_preflight_grant(policy, headers, grant);
             merge_vary(headers, &policy.preflight_vary, present.vary);
@@ -95,72 +86,12 @@ static GRANT_HEADERS: [HeaderName; 7] = [
     ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
 ];
 
-/// The layer's own answer to a preflight: 204 (or the configured 2xx) and the grant, no body.
-pub(crate) fn preflight<B: Default>(policy: &Policy, grant: PreflightGrant) -> Response<B> {
-    let template = policy.preflight_templates.for_grant(&grant);
-    let mut headers = template.headers.clone();
-    let mut values = [Some(allow_origin_value(grant.origin)), grant.method, grant.headers];
-    // The clone holds exactly the headers this grant sends, in the template's order; only the
-    // values at the recorded positions change.
-    for (at, (_, value)) in headers.iter_mut().enumerate() {
-        if let Some(filled) = template.slots.iter().position(|&slot| slot == at).and_then(|i| values[i].take()) {
-            *value = filled;
-        }
-    }
-    let mut response = Response::new(B::default());
-    *response.status_mut() = policy.preflight_status;
-    *response.headers_mut() = headers;
-    response
-}
-
-/// The headers of the layer's preflight answers, one template per shape of grant (method,
-/// headers and private network each sent or not), built once: a request clones its shape's
-/// template and writes its values in place, rather than hashing each header into a new map.
-#[derive(Default)]
-pub(crate) struct PreflightTemplates([Template; 8]);
-
-#[derive(Default)]
-struct Template {
-    headers: HeaderMap,
-    /// Where `Access-Control-Allow-Origin`, `-Methods` and `-Headers` are in iteration order
-    /// (`usize::MAX` for one the shape leaves out), read off the built map.
-    slots: [usize; 3],
-}
-
-impl PreflightTemplates {
-    /// Grants nothing if a value were ever left unwritten: an empty `Access-Control-Allow-Origin`
-    /// matches no origin.
-    const PLACEHOLDER: HeaderValue = HeaderValue::from_static("");
-
-    pub(crate) fn new(policy: &Policy) -> Self {
-        Self(std::array::from_fn(|shape| {
-            let grant = PreflightGrant {
-                origin: AllowOrigin::Echo(Self::PLACEHOLDER),
-                method: (shape & 1 != 0).then_some(Self::PLACEHOLDER),
-                headers: (shape & 2 != 0).then_some(Self::PLACEHOLDER),
-                private_network: shape & 4 != 0,
-            };
-            let grant = preflight_grant_headers(policy, grant);
-            let mut headers = HeaderMap::with_capacity(1 + grant.iter().filter(|(_, value)| value.is_some()).count());
-            headers.extend(grant.into_iter().filter_map(|(name, value)| Some((name, value?))));
-            headers.insert(VARY, policy.preflight_vary.value.clone());
-            let at = |wanted: &HeaderName| headers.keys().position(|name| name == wanted).unwrap_or(usize::MAX);
-            let slots =
-                [&ACCESS_CONTROL_ALLOW_ORIGIN, &ACCESS_CONTROL_ALLOW_METHODS, &ACCESS_CONTROL_ALLOW_HEADERS].map(at);
-            Template { headers, slots }
-        }))
-    }
-
-    fn for_grant(&self, grant: &PreflightGrant) -> &Template {
-        let shape = usize::from(grant.method.is_some())
-            | usize::from(grant.headers.is_some()) << 1
-            | usize::from(grant.private_network) << 2;
-        &self.0[shape]
-    }
-}
-
-/// Every header of a preflight grant, `None` for those this grant leaves out.
-fn preflight_grant_headers(policy: &Policy, grant: PreflightGrant) -> [(HeaderName, Option<HeaderValue>); 6] {
+/// Every header of a preflight grant, `None` for those this grant leaves out: one list for the
+/// layer's own answers and for passthrough.
+pub(crate) fn preflight_grant_headers(
+    policy: &Policy,
+    grant: PreflightGrant,
+) -> [(HeaderName, Option<HeaderValue>); 6] {
     [
         (ACCESS_CONTROL_ALLOW_ORIGIN, Some(allow_origin_value(grant.origin))),
         (ACCESS_CONTROL_ALLOW_CREDENTIALS, policy.credentials.then_some(TRUE)),
@@ -171,16 +102,8 @@ fn preflight_grant_headers(policy: &Policy, grant: PreflightGrant) -> [(HeaderNa
     ]
 }
 
-/// A refusal answered by the layer: 403, `Vary`, and nothing that discloses the policy.
-pub(crate) fn forbidden<B: Default>(vary: &VaryList) -> Response<B> {
-    let mut response = Response::new(B::default());
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    *response.headers_mut() = vary.alone.clone();
-    response
-}
-
 /// `own_grants`: whether the response may hold grant headers set by the inner service.
-fn insert_origin_and_credentials(policy: &Policy, headers: &mut HeaderMap, origin: AllowOrigin, own_grants: bool) {
+fn insert_origin_and_credentials(policy: &Policy, headers: &mut HeaderMap, origin: OriginGrant, own_grants: bool) {
     headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin_value(origin));
     if policy.credentials {
         headers.insert(ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
@@ -189,10 +112,10 @@ fn insert_origin_and_credentials(policy: &Policy, headers: &mut HeaderMap, origi
     }
 }
 
-fn allow_origin_value(origin: AllowOrigin) -> HeaderValue {
+pub(crate) fn allow_origin_value(origin: OriginGrant) -> HeaderValue {
     match origin {
-        AllowOrigin::Any => STAR,
-        AllowOrigin::Echo(value) => value,
+        OriginGrant::Any => STAR,
+        OriginGrant::Echo(value) => value,
     }
 }
 
@@ -246,6 +169,10 @@ fn merge_expose(policy: &Policy, headers: &mut HeaderMap, own_grants: bool) {
 /// Merges `Vary`: adds the missing names, keeps the inner service's, leaves `*` alone.
 /// `present`: whether the response has a `Vary` already.
 fn merge_vary(headers: &mut HeaderMap, vary: &VaryList, present: bool) {
+    // Under any origin a response varies on nothing of the request's.
+    if vary.names.is_empty() {
+        return;
+    }
     if !present {
         headers.append(VARY, vary.value.clone());
         return;
@@ -258,26 +185,28 @@ fn merge_vary(headers: &mut HeaderMap, vary: &VaryList, present: bool) {
 
 /// Rewrites a list header as one line holding its current elements plus `extra` names not
 /// already present (case-insensitively), so that no name and no line appears twice.
+///
+/// Linear in the header's elements, whatever the inner service sent: each element is hashed once.
 fn collapse(headers: &mut HeaderMap, name: HeaderName, extra: &[HeaderName]) {
-    let lines = headers.get_all(&name).iter().count();
-    let missing =
-        |n: &&HeaderName| !list_elements(headers, &name).any(|e| e.eq_ignore_ascii_case(n.as_str().as_bytes()));
-    let missing: Vec<&HeaderName> = extra.iter().filter(missing).collect();
-    if lines <= 1 && missing.is_empty() {
+    let mut lines = headers.get_all(&name).iter();
+    let one_line = lines.next().is_some() && lines.next().is_none();
+    // The usual case: one line that already holds every name; `extra` is a short configured list.
+    if one_line
+        && extra.iter().all(|n| list_elements(headers, &name).any(|e| e.eq_ignore_ascii_case(n.as_str().as_bytes())))
+    {
         return;
     }
+    let mut seen = HashSet::new();
     let mut joined = Vec::new();
-    let existing = list_elements(headers, &name).map(<[u8]>::to_vec).collect::<Vec<_>>();
-    let mut seen: Vec<Vec<u8>> = Vec::new();
-    for element in existing.into_iter().chain(missing.iter().map(|n| n.as_str().as_bytes().to_vec())) {
-        if seen.iter().any(|s| s.eq_ignore_ascii_case(&element)) {
+    let existing = list_elements(headers, &name);
+    for element in existing.chain(extra.iter().map(|n| n.as_str().as_bytes())) {
+        if !seen.insert(Caseless(element)) {
             continue;
         }
         if !joined.is_empty() {
             joined.extend_from_slice(b", ");
         }
-        joined.extend_from_slice(&element);
-        seen.push(element);
+        joined.extend_from_slice(element);
     }
     match HeaderValue::try_from(joined) {
         Ok(value) if !value.is_empty() => {
@@ -285,6 +214,26 @@ fn collapse(headers: &mut HeaderMap, name: HeaderName, extra: &[HeaderName]) {
         }
         _ => {
             headers.remove(name);
+        }
+    }
+}
+
+/// A list element compared and hashed without regard to ASCII case.
+struct Caseless<'a>(&'a [u8]);
+
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Caseless<'_> {}
+
+impl Hash for Caseless<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        for byte in self.0 {
+            state.write_u8(byte.to_ascii_lowercase());
         }
     }
 }

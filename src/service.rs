@@ -1,24 +1,37 @@
-//! The [`Cors`] service.
+//! The [`Cors`] service: carries out what [`decide`](crate::decision::decide) says, nothing more.
 
 use std::fmt;
+use std::mem;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::ORIGIN;
-use http::{HeaderValue, Request, Response};
+use http::{Request, Response};
 use tower_service::Service;
 
-use crate::allow_origin::BoxedCheck;
-use crate::decision::{self, Decision, Verdict};
-use crate::future::{Pending, ResponseFuture};
+use crate::answer;
+use crate::compiled::Compiled;
+use crate::decision::decide;
+use crate::future::{Checking, ResponseFuture};
+use crate::grant::{Action, Step};
 use crate::head::RequestHead;
-use crate::policy::Policy;
-use crate::response::{self, Apply};
 use crate::trace;
 
 /// Middleware that applies a CORS policy. Built by [`CorsLayer`](crate::CorsLayer).
 ///
 /// Cloning it clones the inner service and an `Arc`: the compiled policy is shared, never copied.
+///
+/// # What the inner service must be
+///
+/// `S` must be `Clone`. Only one path clones it: with an async origin check
+/// ([`AllowOrigin::async_predicate`](crate::AllowOrigin::async_predicate)) the request waits for
+/// the check before the inner service's `call` runs, so the service that `poll_ready` made ready
+/// travels with the request and a clone takes its place (the way `tower::filter::AsyncFilter`
+/// does). That is what keeps the promise that a request the layer answers itself (a refused
+/// preflight, a blocked origin) never reaches the inner service's `call`, on every path. axum
+/// routers, tonic services and `service_fn`s are `Clone`; wrap a service that is not in
+/// `tower::buffer::Buffer`, or box it as a `BoxCloneService`.
+///
+/// The layer's own answers (a preflight, a 403) have an empty body, `ResBody::default()`.
 pub struct Cors<S> {
     inner: S,
     policy: PolicySource,
@@ -27,36 +40,21 @@ pub struct Cors<S> {
 /// Where each request's policy comes from.
 #[derive(Clone)]
 enum PolicySource {
-    /// Fixed for the service's life: one `Arc` clone per request.
-    Fixed(Arc<Policy>),
+    /// Fixed for the service's life.
+    Fixed(Arc<Compiled>),
     /// Swappable at runtime by a [`ReloadHandle`](crate::reload::ReloadHandle): one lock-free
     /// load per request.
     #[cfg(feature = "reload")]
-    Reloadable(Arc<arc_swap::ArcSwap<Policy>>),
-}
-
-impl PolicySource {
-    /// Runs `f` with the policy for one whole request: its decision, its response and its
-    /// response future all use this snapshot, so a reload never half-applies to a request.
-    /// Borrowed, so that only a request whose future needs the policy clones the `Arc` (two
-    /// atomic operations fewer for the answers the layer gives itself).
-    #[inline]
-    fn with<R>(&self, f: impl FnOnce(&Arc<Policy>) -> R) -> R {
-        match self {
-            Self::Fixed(policy) => f(policy),
-            #[cfg(feature = "reload")]
-            Self::Reloadable(shared) => f(&shared.load()),
-        }
-    }
+    Reloadable(Arc<arc_swap::ArcSwap<Compiled>>),
 }
 
 impl<S> Cors<S> {
-    pub(crate) fn new(inner: S, policy: Arc<Policy>) -> Self {
-        Self { inner, policy: PolicySource::Fixed(policy) }
+    pub(crate) fn new(inner: S, compiled: Arc<Compiled>) -> Self {
+        Self { inner, policy: PolicySource::Fixed(compiled) }
     }
 
     #[cfg(feature = "reload")]
-    pub(crate) fn reloadable(inner: S, shared: Arc<arc_swap::ArcSwap<Policy>>) -> Self {
+    pub(crate) fn reloadable(inner: S, shared: Arc<arc_swap::ArcSwap<Compiled>>) -> Self {
         Self { inner, policy: PolicySource::Reloadable(shared) }
     }
 
@@ -90,109 +88,92 @@ impl<S: fmt::Debug> fmt::Debug for Cors<S> {
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
     ResBody: Default,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, ResBody>;
+    type Future = ResponseFuture<S, ReqBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let Self { inner, policy } = self;
-        policy.with(|policy| {
-            if policy.needs_parts {
-                let (parts, body) = request.into_parts();
-                let outcome = outcome(policy, &parts);
-                return dispatch(inner, policy, outcome, move || Request::from_parts(parts, body));
+        match &self.policy {
+            PolicySource::Fixed(compiled) => call(&mut self.inner, compiled, request),
+            #[cfg(feature = "reload")]
+            PolicySource::Reloadable(shared) => {
+                // The snapshot is taken as an `Arc` and the swap's guard released at once, so a
+                // reload never waits on an inner service's `call`.
+                let compiled = shared.load_full();
+                call(&mut self.inner, &compiled, request)
             }
-            match outcome(policy, &request) {
-                // The usual outcome, without a detour that moves the request once more.
-                Outcome::Call(apply) => ResponseFuture::inner(inner.call(request), Arc::clone(policy), apply),
-                outcome => dispatch(inner, policy, outcome, move || request),
-            }
-        })
+        }
     }
 }
 
-/// Carries out a decision; `request` gives the request back whole, for the inner service.
-fn dispatch<S, ReqBody, ResBody>(
+/// Decides the request once and carries out the decision. One snapshot of the policy serves
+/// the decision, the response and the future, so a reload never half-applies to a request.
+#[inline]
+fn call<S, ReqBody, ResBody>(
     inner: &mut S,
-    policy: &Arc<Policy>,
-    outcome: Outcome<ResBody>,
-    request: impl FnOnce() -> Request<ReqBody>,
-) -> ResponseFuture<S::Future, ResBody>
+    compiled: &Arc<Compiled>,
+    request: Request<ReqBody>,
+) -> ResponseFuture<S, ReqBody>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
 {
-    match outcome {
-        Outcome::Call(apply) => ResponseFuture::inner(inner.call(request()), Arc::clone(policy), apply),
-        Outcome::Answer(response) => ResponseFuture::ready(response),
-        Outcome::Check { check, origin, call, pending } => {
-            // The inner service is called now and polled only once the check allows it, so
-            // the service need not be `Clone`; a refused, blocked request drops it unpolled.
-            let future = call.then(|| inner.call(request()));
-            ResponseFuture::checking(check, origin, future, Arc::clone(policy), pending)
-        }
+    if compiled.policy.needs_parts {
+        // User callbacks take `Parts`; the others are decided on the request as it is.
+        let (parts, body) = request.into_parts();
+        let action = decide_and_trace(compiled, &parts);
+        return carry_out(inner, compiled, action, Request::from_parts(parts, body));
     }
+    let action = decide_and_trace(compiled, &request);
+    carry_out(inner, compiled, action, request)
 }
 
-/// Decides a request and settles everything the decision borrows from it, so that the request
-/// can then move on to the inner service.
-fn outcome<B: Default>(policy: &Policy, request: &impl RequestHead) -> Outcome<B> {
-    match decision::decide(policy, request) {
-        Decision::NonCors => Outcome::Call(Apply::NonCors),
-        Decision::Preflight(Verdict::Granted(grant)) if policy.passthrough => Outcome::Call(Apply::Preflight(grant)),
-        Decision::Preflight(Verdict::Granted(grant)) => Outcome::Answer(response::preflight(policy, grant)),
-        Decision::Preflight(Verdict::Refused(refusal)) => {
-            trace::refused(refusal.reason, refusal.value);
-            if policy.passthrough {
-                Outcome::Call(Apply::Refused { preflight: true })
-            } else {
-                Outcome::Answer(response::forbidden(&policy.preflight_vary))
-            }
-        }
-        Decision::Preflight(Verdict::Pending(check, grant)) => {
-            let pending = if policy.passthrough {
-                Pending::Passthrough(grant)
-            } else {
-                Pending::Preflight(response::preflight(policy, grant))
-            };
-            Outcome::check(check, request, policy.passthrough, pending)
-        }
-        Decision::Actual(Verdict::Granted(origin)) => Outcome::Call(Apply::Actual(origin)),
-        Decision::Actual(Verdict::Refused(refusal)) => {
-            trace::refused(refusal.reason, refusal.value);
-            if policy.block && !decision::is_same_origin(request) {
-                Outcome::Answer(response::forbidden(&policy.vary))
-            } else {
-                Outcome::Call(Apply::Refused { preflight: false })
-            }
-        }
-        Decision::Actual(Verdict::Pending(check, origin)) => {
-            let block = policy.block && !decision::is_same_origin(request);
-            Outcome::check(check, request, true, Pending::Actual { origin, block })
-        }
+#[inline]
+fn decide_and_trace(compiled: &Compiled, head: &impl RequestHead) -> Action<crate::allow_origin::BoxedCheck> {
+    let decision = decide(&compiled.policy, head);
+    if let Some(refusal) = decision.refusal {
+        trace::refused(refusal.reason, refusal.value);
     }
+    decision.action
 }
 
-/// What the service does with a request once it is decided.
-enum Outcome<B> {
-    /// Call the inner service and apply this to its response.
-    Call(Apply),
-    /// Answer by itself.
-    Answer(Response<B>),
-    /// Wait for an async origin check; `call`: whether the inner service is needed at all.
-    Check { check: BoxedCheck, origin: HeaderValue, call: bool, pending: Pending<B> },
-}
-
-impl<B> Outcome<B> {
-    fn check(check: BoxedCheck, request: &impl RequestHead, call: bool, pending: Pending<B>) -> Self {
-        // Kept for the refusal's trace event; a pending check was only made for an `Origin`.
-        let origin = request.headers().get(ORIGIN).cloned().unwrap_or(HeaderValue::from_static(""));
-        Self::Check { check, origin, call, pending }
+/// The one `match` on what to do with a decided request.
+#[inline]
+fn carry_out<S, ReqBody, ResBody>(
+    inner: &mut S,
+    compiled: &Arc<Compiled>,
+    action: Action<crate::allow_origin::BoxedCheck>,
+    request: Request<ReqBody>,
+) -> ResponseFuture<S, ReqBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+{
+    match action {
+        Action::Now(Step::Call(grant)) => ResponseFuture::inner(inner.call(request), Arc::clone(compiled), grant),
+        Action::Now(Step::Answer(answer)) => {
+            ResponseFuture::ready(answer::answer(&compiled.policy, &compiled.templates, answer))
+        }
+        Action::Check { check, allowed, refused, refusal } => {
+            // The ready service goes with the request and is called only if the check leads
+            // there; a clone, not yet ready, takes its place for the next `poll_ready`.
+            let clone = inner.clone();
+            let service = mem::replace(inner, clone);
+            let compiled = Arc::clone(compiled);
+            ResponseFuture::checking(Box::new(Checking {
+                check,
+                service,
+                request,
+                compiled,
+                allowed,
+                refused,
+                refusal,
+            }))
+        }
     }
 }

@@ -157,6 +157,62 @@ fn credentials_with_plain_http_origin() {
     assert!(CorsLayer::new().allow_origins(loopback).allow_credentials(true).validate().is_ok());
 }
 
+/// Loopback is parsed, never guessed from a `127.` prefix: `127.attacker.example` is a DNS name.
+#[test]
+fn credentials_with_a_host_that_only_looks_like_loopback() {
+    for origin in [
+        "http://127.attacker.example",
+        "http://*.127.attacker.example",
+        "http://127.0.0.1.attacker.example",
+        "http://localhost.attacker.example",
+        "http://*.127.0.0.1.nip.example",
+    ] {
+        let (problem, message) = only_problem(CorsLayer::new().allow_origins([origin]).allow_credentials(true));
+        assert_eq!(problem, ConfigProblem::CredentialsWithInsecureOrigin { origin: origin.into() }, "{origin}");
+        assert!(message.contains("not loopback"), "{message}");
+    }
+    // The whole of 127.0.0.0/8 is loopback, and `*.localhost` patterns too.
+    let loopback = ["http://127.1.2.3", "http://127.255.255.254:9000", "http://*.localhost:*", "http://a.b.localhost"];
+    for origin in loopback {
+        assert!(CorsLayer::new().allow_origins([origin]).allow_credentials(true).validate().is_ok(), "{origin}");
+    }
+}
+
+/// Any page can send `Origin: null` from a sandboxed iframe, so credentials with the null opt-in
+/// would let every site read the user's data.
+#[test]
+fn credentials_with_the_null_origin() {
+    let layer = CorsLayer::new().allow_origins(["https://app.example.com"]).dangerously_allow_null_origin(true);
+    assert!(layer.clone().validate().is_ok(), "null alone is a (dangerous) choice for public content");
+    let (problem, message) = only_problem(layer.allow_credentials(true));
+    assert_eq!(problem, ConfigProblem::CredentialsWithNullOrigin);
+    assert!(message.contains("dangerously_allow_null_origin(true)"), "{message}");
+    assert!(message.contains("sandboxed iframe"), "{message}");
+    // The same for every kind of origin rule.
+    let predicate = tower_cors::AllowOrigin::predicate(|_: &http::HeaderValue, _| true);
+    let (problem, _) = only_problem(
+        CorsLayer::new().allow_origin(predicate).dangerously_allow_null_origin(true).allow_credentials(true),
+    );
+    assert_eq!(problem, ConfigProblem::CredentialsWithNullOrigin);
+}
+
+/// Browsers upper-case `delete`, `get`, `head`, `options`, `post` and `put` before sending them
+/// (Fetch "normalize a method"), so the lower-case spelling could never match.
+#[test]
+fn lower_case_standard_methods_can_never_match() {
+    for (method, upper) in
+        [("put", "PUT"), ("delete", "DELETE"), ("Get", "GET"), ("pOsT", "POST"), ("options", "OPTIONS")]
+    {
+        let layer = CorsLayer::new().allow_any_origin().allow_methods([Method::from_bytes(method.as_bytes()).unwrap()]);
+        let (problem, message) = only_problem(layer);
+        assert_eq!(problem, ConfigProblem::MethodNeverSent { method: method.into(), suggestion: upper.into() });
+        assert!(message.contains(&format!("write `{upper}`")), "{message}");
+    }
+    // `patch` is not normalized: it is a method of its own, distinct from `PATCH`.
+    let methods = [Method::from_bytes(b"patch").unwrap(), Method::PATCH, Method::from_bytes(b"propfind").unwrap()];
+    assert!(CorsLayer::new().allow_any_origin().allow_methods(methods).validate().is_ok());
+}
+
 #[test]
 fn forbidden_methods() {
     let err = CorsLayer::new()

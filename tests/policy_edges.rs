@@ -138,14 +138,48 @@ async fn blocking_compares_scheme_and_authority(layer: CorsLayer) {
         assert_eq!(out.status, if same { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{uri} from {origin}");
         assert!(out.no_grant(), "{uri} from {origin}");
     }
-    // `Host` spelling out the default port is still the same authority; another port is not.
-    for (host, same) in [("app.example.com:443", true), ("app.example.com:8443", false), ("app.example.com", true)] {
-        let req = request("POST", &[("origin", "https://app.example.com"), ("host", host)]);
-        let out = send(&layer, &Inner::ok(), req).await;
-        assert_eq!(out.inner_called, same, "Host {host}");
+    // An explicit port in the URI counts: only the scheme's default equals an origin without one.
+    for (uri, origin, same) in [
+        ("https://app.example.com:8443/items", "https://app.example.com:8443", true),
+        ("https://app.example.com:8443/items", "https://app.example.com", false),
+        ("http://app.example.com:80/items", "http://app.example.com", true),
+        ("http://[::1]:8080/items", "http://[::1]:8080", true),
+    ] {
+        let out = send(&layer, &Inner::ok(), absolute(uri, origin)).await;
+        assert_eq!(out.inner_called, same, "{uri} from {origin}");
     }
-    let req = request("POST", &[("origin", "http://app.example.com"), ("host", "app.example.com:80")]);
-    assert!(send(&layer, &Inner::ok(), req).await.inner_called);
+    // `Host` alone never confirms the scheme, so it never makes a request same-origin: a
+    // plain-http page must not get past blocking into an https service.
+    for (origin, host) in [
+        ("https://app.example.com", "app.example.com"),
+        ("https://app.example.com", "app.example.com:443"),
+        ("http://app.example.com", "app.example.com"),
+        ("http://app.example.com", "app.example.com:80"),
+    ] {
+        let req = request("POST", &[("origin", origin), ("host", host)]);
+        let out = send(&layer, &Inner::ok(), req).await;
+        assert!(!out.inner_called, "{origin} with Host {host}");
+        assert_eq!(out.status, StatusCode::FORBIDDEN, "{origin} with Host {host}");
+    }
+    // `Sec-Fetch-Site` decides when present, whatever the URI says.
+    let with_site = |uri: &str, site: &str| {
+        http::Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("origin", "https://app.example.com")
+            .header("sec-fetch-site", site)
+            .body(support::Body::default())
+            .unwrap()
+    };
+    for (uri, site, same) in [
+        ("/items", "same-origin", true),
+        ("https://app.example.com/items", "cross-site", false),
+        ("https://app.example.com/items", "same-site", false),
+        ("https://other.example/items", "same-origin", true),
+    ] {
+        let out = send(&layer, &Inner::ok(), with_site(uri, site)).await;
+        assert_eq!(out.inner_called, same, "{uri} with Sec-Fetch-Site {site}");
+    }
 }
 
 /// A configured value is shown whole up to 200 characters, then cut with an ellipsis.
@@ -287,7 +321,7 @@ fn poll_ready_is_the_inner_services() {
     use std::task::{Context, Poll, Waker};
     use tower::{Layer, Service};
 
-    #[derive(Debug)]
+    #[derive(Clone, Debug)]
     struct Failing;
     impl Service<http::Request<support::Body>> for Failing {
         type Response = http::Response<support::Body>;

@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
+use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 use support::{request, send, Inner};
 use tower_cors::{AllowOrigin, CorsLayer};
@@ -25,6 +25,8 @@ const ACRM: &str = "access-control-request-method";
 const ACRH: &str = "access-control-request-headers";
 const ACRPN: &str = "access-control-request-private-network";
 const PREFLIGHT_VARY: &str = "origin, access-control-request-method, access-control-request-headers";
+/// Under any origin `*` does not echo the origin, so only what the answer still echoes is listed.
+const ANY_PREFLIGHT_VARY: &str = "access-control-request-method, access-control-request-headers";
 
 const APP: &str = "https://app.example.com";
 const EVIL: &str = "https://evil.example.com";
@@ -47,7 +49,14 @@ fn config(name: &str) -> CorsLayer {
             .allow_credentials(true)
             .max_age(Duration::from_secs(600)),
         "any" => CorsLayer::new().allow_any_origin().allow_any_method().allow_any_header(),
-        "any+authorization" => CorsLayer::new().allow_any_origin().allow_any_header().allow_headers([AUTHORIZATION]),
+        "any+authorization" => CorsLayer::new().allow_any_origin().allow_any_header_and_authorization(),
+        // A list after "any" replaces it, as every setter does.
+        "any-then-list" => CorsLayer::new()
+            .allow_any_origin()
+            .allow_any_header()
+            .allow_headers([CONTENT_TYPE])
+            .expose_any_header()
+            .expose_headers([HeaderName::from_static("x-request-id")]),
         "patterns" => CorsLayer::new().allow_origins([
             "https://*.example.org",
             "http://localhost:*",
@@ -192,6 +201,11 @@ impl Case {
     /// The grant of an allowed actual request without credentials.
     fn granted(self, origin: &'static str) -> Self {
         self.has(ACAO, origin).lacks(ACAC).has(VARY, "origin")
+    }
+    /// Any origin's one static answer, the same with or without `Origin`: `*` and no `Vary`, so
+    /// a shared cache keeps one copy for every origin (`#cors-protocol-and-http-caches`).
+    fn any_granted(self) -> Self {
+        self.has(ACAO, "*").lacks(ACAC).lacks(VARY)
     }
     /// An actual request that reaches the inner service and gets no grant.
     fn withheld(self) -> Self {
@@ -398,14 +412,30 @@ fn cases() -> Vec<Case> {
             .has(ACAC, "true")
             .has(ACAO, APP),
         // ---- "any": any origin, method and header ----
-        get("#cors-check: * for any origin", "any", APP).granted("*"),
-        get("#cors-check: * for an unknown origin", "any", EVIL).granted("*"),
-        get("#origin-header: null gets * under any origin", "any", "null").granted("*"),
+        get("#cors-check: * for any origin", "any", APP).any_granted(),
+        get("#cors-check: * for an unknown origin", "any", EVIL).any_granted(),
+        get("#origin-header: null gets * under any origin", "any", "null").any_granted(),
         // `*` is one answer for every origin, so the value is not read; a browser never sends
         // a malformed one, and `*` grants it nothing another origin would not get.
-        get("#cors-check: * does not read the Origin, malformed or not", "any", "not an origin").granted("*"),
-        case("#cors-protocol-and-http-caches: Vary without Origin under *", "any", "GET", &[]).withheld(),
-        case("#origin-header: two Origin lines under *", "any", "GET", &[("origin", APP), ("origin", EVIL)]).withheld(),
+        get("#cors-check: * does not read the Origin, malformed or not", "any", "not an origin").any_granted(),
+        case("#cors-protocol-and-http-caches: * without Origin too, and no Vary", "any", "GET", &[]).any_granted(),
+        case("#cors-protocol-and-http-caches: the app's Vary is kept as it is", "any", "GET", &[])
+            .inner_header(VARY, "accept-encoding")
+            .any_granted()
+            .has(VARY, "accept-encoding"),
+        // Not read under `*`, however many lines: the answer is the same for every request.
+        case("#origin-header: two Origin lines under *", "any", "GET", &[("origin", APP), ("origin", EVIL)])
+            .any_granted(),
+        case(
+            "two Origin lines under * still refuse a preflight",
+            "any",
+            "OPTIONS",
+            &[("origin", APP), ("origin", EVIL), (ACRM, "PUT")],
+        )
+        .status(403)
+        .not_called()
+        .no_grant()
+        .has(VARY, ANY_PREFLIGHT_VARY),
         preflight(
             "#cors-protocol-and-credentials: * for headers without credentials",
             "any",
@@ -419,23 +449,29 @@ fn cases() -> Vec<Case> {
         preflight("#concept-method-normalize: any method echoes lower case", "any", APP, "patch", &[])
             .has(ACAM, "patch"),
         preflight("#origin-header: null preflight under *", "any", "null", "PUT", &[]).has(ACAO, "*"),
-        preflight("#cors-preflight-fetch: no ACAH when none requested", "any", APP, "PUT", &[]).lacks(ACAH),
+        preflight("#cors-preflight-fetch: no ACAH when none requested", "any", APP, "PUT", &[])
+            .lacks(ACAH)
+            .has(VARY, ANY_PREFLIGHT_VARY),
         refused_preflight(
             "#cors-non-wildcard-request-header-name: * never covers authorization",
             "any",
             APP,
             "PUT",
             &[(ACRH, "authorization")],
-        ),
+        )
+        .has(VARY, ANY_PREFLIGHT_VARY),
         refused_preflight(
             "#cors-non-wildcard-request-header-name: nor in a list",
             "any",
             APP,
             "PUT",
             &[(ACRH, "x-a,authorization")],
-        ),
-        refused_preflight("#forbidden-method: CONNECT refused under any method", "any", APP, "CONNECT", &[]),
-        refused_preflight("#forbidden-method: TRACK refused under any method", "any", APP, "track", &[]),
+        )
+        .has(VARY, ANY_PREFLIGHT_VARY),
+        refused_preflight("#forbidden-method: CONNECT refused under any method", "any", APP, "CONNECT", &[])
+            .has(VARY, ANY_PREFLIGHT_VARY),
+        refused_preflight("#forbidden-method: TRACK refused under any method", "any", APP, "track", &[])
+            .has(VARY, ANY_PREFLIGHT_VARY),
         // ---- "any+authorization" ----
         preflight(
             "#cors-non-wildcard-request-header-name: listed authorization",
@@ -453,6 +489,21 @@ fn cases() -> Vec<Case> {
             &[(ACRH, "Authorization,x-a")],
         )
         .has(ACAH, "*,authorization"),
+        // ---- "any-then-list" ----
+        refused_preflight("a list after any header narrows it", "any-then-list", APP, "POST", &[(ACRH, "x-foo")])
+            .has(VARY, ANY_PREFLIGHT_VARY),
+        preflight(
+            "the list after any header is what is granted",
+            "any-then-list",
+            APP,
+            "POST",
+            &[(ACRH, "content-type")],
+        )
+        .has(ACAH, "content-type"),
+        get("a list after expose any header narrows it", "any-then-list", APP)
+            .inner_header("x-secret", "1")
+            .any_granted()
+            .has(ACEH, "x-request-id"),
         // ---- "patterns" ----
         get("pattern *.: one label", "patterns", "https://a.example.org").granted("https://a.example.org"),
         get("pattern *.: two labels", "patterns", "https://a.b.example.org").granted("https://a.b.example.org"),
@@ -516,7 +567,8 @@ fn cases() -> Vec<Case> {
             .inner_header("x-b", "2")
             .has(ACEH, "x-a, x-b"),
         // ---- "permissive" ----
-        get("permissive: * and exposed *", "permissive", APP).granted("*").has(ACEH, "*"),
+        get("permissive: * and exposed *", "permissive", APP).any_granted().has(ACEH, "*"),
+        case("permissive: the same without Origin", "permissive", "GET", &[]).any_granted().has(ACEH, "*"),
         preflight("permissive: preflight", "permissive", APP, "DELETE", &[(ACRH, "x-a")])
             .has(ACAO, "*")
             .has(ACAM, "DELETE")
@@ -538,19 +590,25 @@ fn cases() -> Vec<Case> {
             &[("origin", "https://api.example.com"), ("sec-fetch-site", "same-origin")],
         )
         .withheld(),
+        // `Host` does not say whether the request came over http or https: a plain-http page
+        // must not pass as the https service's own origin.
         case(
-            "block: same-origin by Host",
+            "block: Host alone never confirms the scheme",
             "block",
             "POST",
             &[("origin", "http://api.example.com"), ("host", "api.example.com")],
         )
+        .status(403)
+        .not_called()
         .withheld(),
         case(
-            "block: same-origin by Host with default port",
+            "block: Host alone, default port spelled out",
             "block",
             "POST",
             &[("origin", "https://api.example.com"), ("host", "api.example.com:443")],
         )
+        .status(403)
+        .not_called()
         .withheld(),
         case(
             "block: other host is cross-origin",

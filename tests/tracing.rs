@@ -74,11 +74,13 @@ fn capture() -> (Capture, tracing::subscriber::DefaultGuard) {
 }
 
 /// The one event a refusal must produce.
+/// The event for a refusal; `value` as escaped, without the quotes the event adds around it.
 fn refusal(reason: &str, value: &str, truncated: bool) -> Captured {
+    let quoted = format!("\"{value}\"");
     let fields = [
         ("message", "CORS request refused"),
         ("reason", reason),
-        ("value", value),
+        ("value", quoted.as_str()),
         ("truncated", if truncated { "true" } else { "false" }),
     ];
     Captured {
@@ -188,6 +190,43 @@ async fn quotes_and_backslashes_in_the_value_are_escaped() {
     let (capture, _guard) = capture();
     send(&layer(), &Inner::ok(), request("GET", &[("origin", r#"https://a"b\c.example"#)])).await;
     assert_eq!(capture.take(), [refusal("origin_not_allowed", r#"https://a\"b\\c.example"#, false)]);
+}
+
+#[tokio::test]
+async fn a_value_cannot_forge_other_fields() {
+    // Unquoted, this value would read as `value=https://evil.example truncated=true reason=granted`.
+    let (capture, _guard) = capture();
+    let forged = "https://evil.example truncated=true reason=granted";
+    send(&layer(), &Inner::ok(), request("GET", &[("origin", forged)])).await;
+    let events = capture.take();
+    assert_eq!(events, [refusal("invalid_origin", forged, false)]);
+    assert_eq!(events[0].fields["value"], format!("\"{forged}\""));
+    assert_eq!(events[0].fields["reason"], "invalid_origin");
+    assert_eq!(events[0].fields["truncated"], "false");
+}
+
+#[tokio::test]
+async fn a_same_origin_request_under_blocking_is_not_logged_as_refused() {
+    let (capture, _guard) = capture();
+    let inner = Inner::ok();
+    let blocking = layer().block_disallowed_origins(true);
+    let own = [("origin", "https://api.example"), ("sec-fetch-site", "same-origin")];
+    let passed = send(&blocking, &inner, request("POST", &own)).await;
+    assert_eq!(passed.status, StatusCode::OK);
+    assert!(passed.inner_called && passed.no_grant());
+    assert_eq!(capture.take(), [], "let through as same-origin, so not refused");
+    // The same with an async origin check, whose refusal is known only once it resolves.
+    let lookup = blocking.allow_origin(AllowOrigin::async_predicate(|origin, _parts| async move { origin == APP }));
+    let passed = send(&lookup, &inner, request("POST", &own)).await;
+    assert_eq!(passed.status, StatusCode::OK);
+    assert!(passed.inner_called);
+    assert_eq!(capture.take(), []);
+    // A cross-site one is still refused, and logged once.
+    let cross = [("origin", "https://api.example"), ("sec-fetch-site", "cross-site")];
+    let blocked = send(&lookup, &inner, request("POST", &cross)).await;
+    assert_eq!(blocked.status, StatusCode::FORBIDDEN);
+    assert!(!blocked.inner_called);
+    assert_eq!(capture.take(), [refusal("origin_not_allowed", "https://api.example", false)]);
 }
 
 #[tokio::test]

@@ -281,6 +281,18 @@ fn star_layer(row: &Star) -> CorsLayer {
 async fn preflight_star_through_the_layer() {
     for (i, row) in STAR.iter().enumerate() {
         let layer = star_layer(row);
+        // A server that lists `get` or `put` can never match what a browser sends (it upper-cases
+        // them), so the layer refuses that configuration outright instead of answering.
+        if ["get", "put"].contains(&row.allow_method) {
+            let problems = layer.validate().unwrap_err().problems().to_vec();
+            let suggestion = row.allow_method.to_ascii_uppercase();
+            assert_eq!(
+                problems,
+                [tower_cors::ConfigProblem::MethodNeverSent { method: row.allow_method.to_owned(), suggestion }],
+                "row {i}"
+            );
+            continue;
+        }
         layer.validate().unwrap();
         let request = browser_request(row.method, row.header.map(|(n, v)| (n, v.as_bytes())), row.credentials);
         let outcome = layer_fetch(&layer, &request).await;

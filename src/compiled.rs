@@ -1,0 +1,21 @@
+//! A validated policy together with the answers built from it once.
+
+use crate::answer::PreflightTemplates;
+use crate::error::ConfigError;
+use crate::policy::Policy;
+use crate::settings::Settings;
+
+/// What every clone of a [`Cors`](crate::Cors) service shares behind one `Arc`.
+pub(crate) struct Compiled {
+    pub(crate) policy: Policy,
+    pub(crate) templates: PreflightTemplates,
+}
+
+impl Compiled {
+    /// Validates `settings`, collecting every problem, and builds the preflight templates.
+    pub(crate) fn new(settings: &Settings) -> Result<Self, ConfigError> {
+        let policy = Policy::compile(settings)?;
+        let templates = PreflightTemplates::new(&policy);
+        Ok(Self { policy, templates })
+    }
+}

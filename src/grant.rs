@@ -1,0 +1,100 @@
+//! What the decision core hands to the service: the action to take and the grant to write.
+//!
+//! A leaf: these types depend on nothing else in the crate, so the decision, the response
+//! writers and the service can all use them without importing each other.
+
+use http::HeaderValue;
+
+/// What the service does with one request. Built by [`decide`](crate::decision::decide), the one
+/// place where a request's kind, its origin's verdict and the options meet.
+pub(crate) enum Action<C> {
+    /// Settled without waiting.
+    Now(Step),
+    /// An async origin check must resolve first; then one of the two steps is taken. Both are
+    /// decided up front, so the future only picks one. `refusal`: what to report if the check
+    /// refuses (nothing for a same-origin request, which is let through as such).
+    Check { check: C, allowed: Step, refused: Step, refusal: Option<Reason> },
+}
+
+/// One settled step: call the inner service and write a grant into its response, or answer
+/// without calling it.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Call the inner service; write this into its response.
+    Call(Grant),
+    /// Answer without calling the inner service: a granted preflight, or a 403.
+    Answer(Answer),
+}
+
+/// What the layer writes into the inner service's response.
+#[derive(Debug)]
+pub(crate) enum Grant {
+    /// A request without `Origin`: only `Vary`; the inner service's headers are left alone.
+    NonCors,
+    /// A refused (or same-origin) CORS request: `Vary`, and any grant header the inner service
+    /// set itself removed, since the layer owns them on CORS requests.
+    Refused { preflight: bool },
+    /// An actual request from an allowed origin; under any origin, every non-preflight request.
+    Actual(OriginGrant),
+    /// A granted preflight handed to the inner service (passthrough).
+    Preflight(PreflightGrant),
+}
+
+/// An answer the layer gives by itself.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    /// A granted preflight: the configured 2xx with its grant.
+    Preflight(PreflightGrant),
+    /// A refused preflight, or a blocked actual request: 403 and `Vary`, nothing else.
+    Forbidden { preflight: bool },
+}
+
+/// The value of `Access-Control-Allow-Origin`.
+#[derive(Clone, Debug)]
+pub(crate) enum OriginGrant {
+    /// `*`.
+    Any,
+    /// The request's own `Origin`, byte for byte.
+    Echo(HeaderValue),
+}
+
+/// The grant headers of a successful preflight, each computed from the request.
+#[derive(Debug)]
+pub(crate) struct PreflightGrant {
+    pub(crate) origin: OriginGrant,
+    /// The requested method, unless it is safelisted.
+    pub(crate) method: Option<HeaderValue>,
+    /// The requested header names, or `*` where that is safe.
+    pub(crate) headers: Option<HeaderValue>,
+    pub(crate) private_network: bool,
+}
+
+/// Why a CORS request was refused, with the offending bytes borrowed from the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Refusal<'a> {
+    pub(crate) reason: Reason,
+    pub(crate) value: &'a [u8],
+}
+
+/// A stable reason code for a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reason {
+    OriginNotAllowed,
+    InvalidOrigin,
+    MethodNotAllowed,
+    HeaderNotAllowed,
+    MalformedRequestHeaders,
+}
+
+impl Reason {
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Reason::OriginNotAllowed => "origin_not_allowed",
+            Reason::InvalidOrigin => "invalid_origin",
+            Reason::MethodNotAllowed => "method_not_allowed",
+            Reason::HeaderNotAllowed => "header_not_allowed",
+            Reason::MalformedRequestHeaders => "malformed_request_headers",
+        }
+    }
+}
