@@ -13,8 +13,9 @@ use crate::any::Any;
 /// A rule of your own that decides whether an origin may read responses: a tenant table, a
 /// database, a feature flag.
 ///
-/// The layer calls it only for a well-formed, non-`null` origin of at most 512 visible ASCII
-/// bytes, so `origin.to_str()` never fails. The built-in lists and patterns are faster for
+/// The layer calls it only for a single `Origin` line of 1 to 512 visible ASCII bytes that is
+/// not `null`, so `origin.to_str()` never fails; the value is not parsed further, so compare it
+/// exactly or parse it yourself. The built-in lists and patterns are faster for
 /// static sets; use this when the set is not known in advance.
 ///
 /// ```

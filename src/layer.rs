@@ -179,8 +179,14 @@ impl CorsLayer {
     }
 
     /// Answers actual requests from disallowed origins with 403 without calling the inner
-    /// service. Same-origin requests (which also carry `Origin`) are let through: those whose
-    /// `Sec-Fetch-Site` is `same-origin`, or whose `Origin` names the request's own host.
+    /// service, on every path (an async origin check included: the inner service's `call`
+    /// runs only after the check allowed the request).
+    ///
+    /// Same-origin requests, which carry `Origin` too, are let through and not reported as
+    /// refused: those whose `Sec-Fetch-Site` is `same-origin`, or, without that header, whose
+    /// `Origin` equals the scheme, host and port of an absolute request URI (as HTTP/2 sends
+    /// it). `Host` alone never counts, since it does not say whether the request came over
+    /// `http` or `https`. See the [security guide](crate::guides::security).
     pub fn block_disallowed_origins(self, block: bool) -> Self {
         self.set(|settings| settings.block = block)
     }

@@ -20,7 +20,10 @@
 //! # What the layer does with each request
 //!
 //! - **No `Origin`**: not a CORS request. The inner service answers; the layer adds only
-//!   `Vary: Origin`, so that shared caches keep CORS and non-CORS answers apart.
+//!   `Vary: Origin`, so that shared caches keep CORS and non-CORS answers apart. Under
+//!   [`allow_any_origin`](CorsLayer::allow_any_origin) the answer is the same for every request:
+//!   `Access-Control-Allow-Origin: *` on every response, with or without `Origin`, and no
+//!   `Vary: Origin`.
 //! - **Preflight** (`OPTIONS` with `Origin` and `Access-Control-Request-Method`): answered by
 //!   the layer, never by the inner service. Granted: 204 with `Access-Control-Allow-Origin`,
 //!   the requested method and headers echoed (never the whole policy), `Max-Age` and
@@ -31,7 +34,13 @@
 //!   [`block_disallowed_origins`](CorsLayer::block_disallowed_origins)).
 //!
 //! `Vary` is merged with the inner service's, never replaced or duplicated, and left alone when
-//! it is `*`. No CORS header ever appears twice in a response.
+//! it is `*`. On CORS requests the layer owns the grant headers: it writes each once, replacing
+//! or removing any the inner service set; on a request without `Origin` it leaves the inner
+//! service's headers as they are.
+//!
+//! Every option (passthrough, blocking, the same-origin exemption, any origin) is applied in one
+//! decision; an async origin check only delays which of its two outcomes is carried out, and
+//! the inner service's `call` runs only when that outcome is to call it.
 //!
 //! # Configuration is checked before the first request
 //!
