@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue, Method};
 
 use crate::allow_methods::{is_forbidden_method, is_safelisted_method};
 use crate::allow_origin::BoxedCheck;
-use crate::grant::{Action, Answer, Grant, OriginGrant, PreflightGrant, Reason, Refusal, Step};
+use crate::grant::{Action, Answer, Grant, OriginGrant, PreflightGrant, Reason, Refusal, Refused, Step};
 use crate::head::RequestHead;
 use crate::origin::{is_visible_ascii, MAX_ORIGIN_LEN};
 use crate::policy::{OriginRule, Policy, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};
@@ -36,7 +36,9 @@ fn refuse(reason: Reason, value: &[u8]) -> Refusal<'_> {
     Refusal { reason, value }
 }
 
-/// Decides what to do with a request.
+/// Decides what to do with a request. Inlined into the service, so that the action is built
+/// where it is used rather than copied out of the decision.
+#[inline]
 pub(crate) fn decide<'a>(policy: &Policy, request: &'a impl RequestHead) -> Decision<'a> {
     let headers = request.headers();
     let mut origins = headers.get_all(ORIGIN).iter();
@@ -63,6 +65,7 @@ fn non_cors_grant(policy: &Policy) -> Grant {
     }
 }
 
+#[inline]
 fn decide_actual<'a>(
     policy: &Policy,
     request: &'a impl RequestHead,
@@ -81,18 +84,14 @@ fn decide_actual<'a>(
     match verdict {
         Ok(OriginCheck::Allowed(grant)) => Decision::now(Step::Call(Grant::Actual(grant))),
         Ok(OriginCheck::Async(check)) => match request.parts() {
-            Some(parts) => {
-                let (refused, same_origin) = refused_actual(policy, request, origin);
-                Decision {
-                    action: Action::Check {
-                        check: check(origin.clone(), parts),
-                        allowed: Step::Call(Grant::Actual(OriginGrant::Echo(origin.clone()))),
-                        refused,
-                        refusal: (!same_origin).then_some(Reason::OriginNotAllowed),
-                    },
-                    refusal: None,
-                }
-            }
+            Some(parts) => Decision {
+                action: Action::Check {
+                    check: check(origin.clone(), parts),
+                    allowed: Step::Call(Grant::Actual(OriginGrant::Echo(origin.clone()))),
+                    refused: refused_actual(policy, request, origin),
+                },
+                refusal: None,
+            },
             None => {
                 refused_actual_decision(policy, request, origin, refuse(Reason::OriginNotAllowed, origin.as_bytes()))
             }
@@ -107,30 +106,21 @@ fn refused_actual_decision<'a>(
     origin: &HeaderValue,
     refusal: Refusal<'a>,
 ) -> Decision<'a> {
-    let (step, same_origin) = refused_actual(policy, request, origin);
-    Decision { action: Action::Now(step), refusal: (!same_origin).then_some(refusal) }
+    let refused = refused_actual(policy, request, origin);
+    Decision { action: Action::Now(refused.step()), refusal: refused.report.then_some(refusal) }
 }
 
-/// What happens to an actual request whose origin is refused, and whether it is a same-origin
-/// request (browsers send `Origin` on same-origin `POST`s too), which is neither blocked nor
-/// reported as refused.
-fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: &HeaderValue) -> (Step, bool) {
+/// What happens to an actual request whose origin is refused. A same-origin request (browsers
+/// send `Origin` on same-origin `POST`s too) is neither blocked nor reported as refused.
+fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: &HeaderValue) -> Refused {
     // Without blocking or a trace to write, a same-origin request gets the same answer as any
     // refused one, so the question is not even asked.
     let same_origin = (policy.block || cfg!(feature = "tracing")) && is_same_origin(request, origin);
-    let step = if policy.block && !same_origin {
-        Step::Answer(Answer::Forbidden { preflight: false })
-    } else {
-        Step::Call(Grant::Refused { preflight: false })
-    };
-    (step, same_origin)
+    Refused { call: !policy.block || same_origin, preflight: false, report: !same_origin }
 }
 
-fn refused_preflight(policy: &Policy) -> Step {
-    match policy.passthrough {
-        true => Step::Call(Grant::Refused { preflight: true }),
-        false => Step::Answer(Answer::Forbidden { preflight: true }),
-    }
+fn refused_preflight(policy: &Policy) -> Refused {
+    Refused { call: policy.passthrough, preflight: true, report: true }
 }
 
 fn decide_preflight<'a>(
@@ -140,7 +130,7 @@ fn decide_preflight<'a>(
     one_origin: bool,
     request_method: GetAll<'a, HeaderValue>,
 ) -> Decision<'a> {
-    let refused = |refusal| Decision { action: Action::Now(refused_preflight(policy)), refusal: Some(refusal) };
+    let refused = |refusal| Decision { action: Action::Now(refused_preflight(policy).step()), refusal: Some(refusal) };
     if !one_origin {
         return refused(refuse(Reason::InvalidOrigin, origin.as_bytes()));
     }
@@ -175,18 +165,13 @@ fn decide_preflight<'a>(
         headers: allowed_headers,
     };
     let granted = match policy.passthrough {
-        true => Step::Call(Grant::Preflight(grant)),
+        true => Step::Passthrough(grant),
         false => Step::Answer(Answer::Preflight(grant)),
     };
     match check {
         None => Decision::now(granted),
         Some(check) => Decision {
-            action: Action::Check {
-                check,
-                allowed: granted,
-                refused: refused_preflight(policy),
-                refusal: Some(Reason::OriginNotAllowed),
-            },
+            action: Action::Check { check, allowed: granted, refused: refused_preflight(policy) },
             refusal: None,
         },
     }

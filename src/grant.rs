@@ -11,9 +11,29 @@ pub(crate) enum Action<C> {
     /// Settled without waiting.
     Now(Step),
     /// An async origin check must resolve first; then one of the two steps is taken. Both are
-    /// decided up front, so the future only picks one. `refusal`: what to report if the check
-    /// refuses (nothing for a same-origin request, which is let through as such).
-    Check { check: C, allowed: Step, refused: Step, refusal: Option<Reason> },
+    /// decided up front, so the future only picks one.
+    Check { check: C, allowed: Step, refused: Refused },
+}
+
+/// What an async check's refusal leads to: always one of four small steps, kept small so that
+/// every request's [`Action`] stays small.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Refused {
+    /// Call the inner service (passthrough, no blocking, or same-origin) or answer 403.
+    pub(crate) call: bool,
+    pub(crate) preflight: bool,
+    /// Whether to report it as refused: not for a same-origin request, let through as such.
+    pub(crate) report: bool,
+}
+
+impl Refused {
+    pub(crate) fn step(self) -> Step {
+        let preflight = self.preflight;
+        match self.call {
+            true => Step::Call(Grant::Refused { preflight }),
+            false => Step::Answer(Answer::Forbidden { preflight }),
+        }
+    }
 }
 
 /// One settled step: call the inner service and write a grant into its response, or answer
@@ -22,6 +42,10 @@ pub(crate) enum Action<C> {
 pub(crate) enum Step {
     /// Call the inner service; write this into its response.
     Call(Grant),
+    /// Call the inner service with a granted preflight (passthrough); write the preflight grant
+    /// into its response. Apart from [`Grant`] so that every other request moves a small grant
+    /// (a 128-byte one cost 60 to 90 instructions a request, measured with callgrind).
+    Passthrough(PreflightGrant),
     /// Answer without calling the inner service: a granted preflight, or a 403.
     Answer(Answer),
 }
@@ -36,8 +60,6 @@ pub(crate) enum Grant {
     Refused { preflight: bool },
     /// An actual request from an allowed origin; under any origin, every non-preflight request.
     Actual(OriginGrant),
-    /// A granted preflight handed to the inner service (passthrough).
-    Preflight(PreflightGrant),
 }
 
 /// An answer the layer gives by itself.

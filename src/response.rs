@@ -41,12 +41,15 @@ pub(crate) fn write_grant(policy: &Policy, grant: Grant, headers: &mut HeaderMap
             }
             merge_vary(headers, &policy.vary, present.vary);
         }
-        Grant::Preflight(grant) => {
-            let present = Present::scan(headers, &[]);
-            insert_preflight_grant(policy, headers, grant);
-            merge_vary(headers, &policy.preflight_vary, present.vary);
-        }
     }
+}
+
+/// Writes a granted preflight's headers into the inner service's response (passthrough), over
+/// whatever it set itself.
+pub(crate) fn write_preflight_grant(policy: &Policy, grant: PreflightGrant, headers: &mut HeaderMap) {
+    let present = Present::scan(headers, &[]);
+    insert_preflight_grant(policy, headers, grant);
+    merge_vary(headers, &policy.preflight_vary, present.vary);
 }
 
 /// What the inner service's response already holds that the layer must merge or replace.

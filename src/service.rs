@@ -8,11 +8,12 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use tower_service::Service;
 
+use crate::allow_origin::BoxedCheck;
 use crate::answer;
 use crate::compiled::Compiled;
 use crate::decision::decide;
-use crate::future::{Checking, ResponseFuture};
-use crate::grant::{Action, Step};
+use crate::future::{Checking, ResponseFuture, Write};
+use crate::grant::{Action, Refused, Step};
 use crate::head::RequestHead;
 use crate::trace;
 
@@ -115,7 +116,8 @@ where
 
 /// Decides the request once and carries out the decision. One snapshot of the policy serves
 /// the decision, the response and the future, so a reload never half-applies to a request.
-#[inline]
+/// Always inlined, like the steps below it: a request passed by value is otherwise copied.
+#[inline(always)]
 fn call<S, ReqBody, ResBody>(
     inner: &mut S,
     compiled: &Arc<Compiled>,
@@ -130,12 +132,18 @@ where
         let action = decide_and_trace(compiled, &parts);
         return carry_out(inner, compiled, action, Request::from_parts(parts, body));
     }
-    let action = decide_and_trace(compiled, &request);
-    carry_out(inner, compiled, action, request)
+    match decide_and_trace(compiled, &request) {
+        // `carry_out`'s arm for the usual action, repeated here: moving the request into
+        // `carry_out` costs a 224-byte copy on every request (measured with callgrind).
+        Action::Now(Step::Call(grant)) => {
+            ResponseFuture::inner(inner.call(request), Arc::clone(compiled), Write::Grant(grant))
+        }
+        action => carry_out(inner, compiled, action, request),
+    }
 }
 
-#[inline]
-fn decide_and_trace(compiled: &Compiled, head: &impl RequestHead) -> Action<crate::allow_origin::BoxedCheck> {
+#[inline(always)]
+fn decide_and_trace(compiled: &Compiled, head: &impl RequestHead) -> Action<BoxedCheck> {
     let decision = decide(&compiled.policy, head);
     if let Some(refusal) = decision.refusal {
         trace::refused(refusal.reason, refusal.value);
@@ -143,37 +151,73 @@ fn decide_and_trace(compiled: &Compiled, head: &impl RequestHead) -> Action<crat
     decision.action
 }
 
-/// The one `match` on what to do with a decided request.
-#[inline]
+/// The one `match` on what to do with a decided request. Always inlined: the request would
+/// otherwise be copied into it and back out.
+#[inline(always)]
 fn carry_out<S, ReqBody, ResBody>(
     inner: &mut S,
     compiled: &Arc<Compiled>,
-    action: Action<crate::allow_origin::BoxedCheck>,
+    action: Action<BoxedCheck>,
     request: Request<ReqBody>,
 ) -> ResponseFuture<S, ReqBody>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
 {
     match action {
-        Action::Now(Step::Call(grant)) => ResponseFuture::inner(inner.call(request), Arc::clone(compiled), grant),
+        Action::Now(Step::Call(grant)) => {
+            ResponseFuture::inner(inner.call(request), Arc::clone(compiled), Write::Grant(grant))
+        }
+        Action::Now(Step::Passthrough(grant)) => {
+            ResponseFuture::inner(inner.call(request), Arc::clone(compiled), Write::Preflight(grant))
+        }
         Action::Now(Step::Answer(answer)) => {
             ResponseFuture::ready(answer::answer(&compiled.policy, &compiled.templates, answer))
         }
-        Action::Check { check, allowed, refused, refusal } => {
-            // The ready service goes with the request and is called only if the check leads
-            // there; a clone, not yet ready, takes its place for the next `poll_ready`.
-            let clone = inner.clone();
-            let service = mem::replace(inner, clone);
-            let compiled = Arc::clone(compiled);
-            ResponseFuture::checking(Box::new(Checking {
-                check,
-                service,
-                request,
-                compiled,
-                allowed,
-                refused,
-                refusal,
-            }))
-        }
+        Action::Check { check, allowed, refused } => wait_for_check(inner, compiled, check, allowed, refused, request),
+    }
+}
+
+/// The async path: the ready service goes with the request and is called only if the check
+/// leads there; a clone, not yet ready, takes its place for the next `poll_ready`. Out of line:
+/// boxing the request here would otherwise make every request pay for a copy of it.
+#[inline(never)]
+fn wait_for_check<S, ReqBody, ResBody>(
+    inner: &mut S,
+    compiled: &Arc<Compiled>,
+    check: BoxedCheck,
+    allowed: Step,
+    refused: Refused,
+    request: Request<ReqBody>,
+) -> ResponseFuture<S, ReqBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+{
+    let clone = inner.clone();
+    let service = mem::replace(inner, clone);
+    let compiled = Arc::clone(compiled);
+    ResponseFuture::checking(Box::new(Checking { check, service, request, compiled, allowed, refused }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::size_of;
+
+    /// Every request moves its grant from the decision into the response future: a grant the
+    /// size of a preflight's (128 bytes) cost 60 to 90 instructions a request (callgrind).
+    #[test]
+    fn the_grant_of_every_request_stays_small() {
+        assert!(size_of::<crate::grant::Grant>() <= 48, "{}", size_of::<crate::grant::Grant>());
+    }
+
+    /// The response future holds the inner future, the policy's `Arc` and what to write; the
+    /// rare async state is boxed. Printed for BENCHMARKS.md: `cargo test --lib future_size -- --nocapture`.
+    #[test]
+    fn future_size() {
+        type Inner = std::future::Ready<Result<http::Response<()>, std::convert::Infallible>>;
+        type App = tower::util::ServiceFn<fn(http::Request<()>) -> Inner>;
+        let future = size_of::<crate::future::ResponseFuture<App, ()>>();
+        let inner = size_of::<Inner>();
+        eprintln!("inner future {inner} bytes, response future {future} bytes (+{})", future - inner);
+        assert!(future <= inner + 144, "{future} > {inner} + 144");
     }
 }
