@@ -654,7 +654,8 @@ fn the_table_reaches_every_branch() {
 /// on the spellings a server meets.
 #[test]
 fn the_models_same_origin_rule() {
-    let cases: &[(&str, &[(&str, &str)], bool)] = &[
+    type Case = (&'static str, &'static [(&'static str, &'static str)], bool);
+    let cases: &[Case] = &[
         // `Sec-Fetch-Site` decides when present, whatever the URI says.
         (RELATIVE, &[("origin", EVIL), ("sec-fetch-site", "same-origin")], true),
         (ABSOLUTE, &[("origin", SERVER), ("sec-fetch-site", "same-site")], false),
