@@ -1,14 +1,22 @@
-//! Shared helpers for integration tests: an inner service that counts its calls, and a way to
-//! send one request through a layer and see the response and whether the inner service ran.
+//! Shared helpers for integration tests: an inner service that counts what happens to it, and a
+//! way to send one request through a layer and see the response and what the inner service did.
+//!
+//! The inner service counts three things separately, because a layer can get each wrong on its
+//! own: `call`s (work a service does in `call` itself, such as taking a rate limiter's budget or
+//! counting a metric, happens even if the future is then dropped), polls of the future it
+//! returned, and completions of that future.
 #![allow(dead_code, unreachable_pub)]
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::Full;
-use tower::{service_fn, Layer, ServiceExt};
+use tower::{Layer, Service, ServiceExt};
 use tower_cors::CorsLayer;
 
 pub type Body = Full<bytes_body::Bytes>;
@@ -18,12 +26,26 @@ pub mod bytes_body {
     pub use axum::body::Bytes;
 }
 
-/// What the inner service answers, and how many times it ran.
+/// Runs inside the inner service's `call`, before it returns (to observe what the layer had done
+/// by then).
+pub type OnCall = Arc<dyn Fn() + Send + Sync>;
+
+/// The inner service: what it answers, and how many times it was called, polled and completed.
+///
+/// A hand-written `tower::Service` (not a `service_fn`) so that `call` itself does observable
+/// work. Clones share the counters.
 #[derive(Clone, Default)]
 pub struct Inner {
+    /// Incremented inside `Service::call`.
     pub calls: Arc<AtomicUsize>,
+    /// Incremented on every poll of a future `call` returned.
+    pub polls: Arc<AtomicUsize>,
+    /// Incremented when such a future returns `Ready`.
+    pub completions: Arc<AtomicUsize>,
     pub status: StatusCode,
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Run inside `call`, if set.
+    pub on_call: Option<OnCall>,
 }
 
 impl Inner {
@@ -40,8 +62,69 @@ impl Inner {
         self
     }
 
+    pub fn with_on_call(mut self, on_call: impl Fn() + Send + Sync + 'static) -> Self {
+        self.on_call = Some(Arc::new(on_call));
+        self
+    }
+
+    /// How many times `call` ran, over the service's life (all clones together).
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
+    }
+
+    /// How many times a future from `call` was polled.
+    pub fn polls(&self) -> usize {
+        self.polls.load(Ordering::SeqCst)
+    }
+
+    /// How many futures from `call` completed.
+    pub fn completions(&self) -> usize {
+        self.completions.load(Ordering::SeqCst)
+    }
+}
+
+impl<B> Service<Request<B>> for Inner {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = InnerFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _request: Request<B>) -> Self::Future {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(on_call) = &self.on_call {
+            on_call();
+        }
+        let mut response = Response::new(Body::default());
+        *response.status_mut() = self.status;
+        for (name, value) in &self.headers {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+        InnerFuture {
+            response: Some(response),
+            polls: Arc::clone(&self.polls),
+            completions: Arc::clone(&self.completions),
+        }
+    }
+}
+
+/// The inner service's response future: counts its polls and its completion.
+pub struct InnerFuture {
+    response: Option<Response<Body>>,
+    polls: Arc<AtomicUsize>,
+    completions: Arc<AtomicUsize>,
+}
+
+impl Future for InnerFuture {
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        let response = self.response.take().expect("InnerFuture polled after it completed");
+        self.completions.fetch_add(1, Ordering::SeqCst);
+        Poll::Ready(Ok(response))
     }
 }
 
@@ -50,7 +133,14 @@ impl Inner {
 pub struct Outcome {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The inner service's `call` ran for this request.
     pub inner_called: bool,
+    /// How many times the inner service's `call` ran for this request.
+    pub calls: usize,
+    /// How many times the inner service's futures were polled for this request.
+    pub polls: usize,
+    /// How many of the inner service's futures completed for this request.
+    pub completions: usize,
 }
 
 impl Outcome {
@@ -72,31 +162,37 @@ impl Outcome {
     }
 }
 
-/// Builds a request from a method, a path and header lines (repeated names make several lines).
+/// Builds a request to `/items` from a method and header lines (repeated names make several
+/// lines).
 pub fn request(method: &str, headers: &[(&str, &str)]) -> Request<Body> {
-    let mut builder = Request::builder().method(Method::from_bytes(method.as_bytes()).expect("method")).uri("/items");
+    request_to(method, "/items", headers)
+}
+
+/// Builds a request from a method, a URI (relative, or absolute as in HTTP/2 and proxies) and
+/// header lines (repeated names make several lines).
+pub fn request_to(method: &str, uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut builder = Request::builder().method(Method::from_bytes(method.as_bytes()).expect("method")).uri(uri);
     for (name, value) in headers {
         builder = builder.header(*name, HeaderValue::from_bytes(value.as_bytes()).expect("header value"));
     }
     builder.body(Body::default()).expect("request")
 }
 
-/// Sends `req` through `layer` around `inner`, on the current runtime.
+/// Sends `req` through `layer` around a clone of `inner`, on the current runtime.
+///
+/// Only the status and headers of the layered service's response are read: its body type is the
+/// layer's business.
 pub async fn send(layer: &CorsLayer, inner: &Inner, req: Request<Body>) -> Outcome {
-    let before = inner.calls();
-    let answer = inner.clone();
-    let service = layer.layer(service_fn(move |_req: Request<Body>| {
-        let answer = answer.clone();
-        async move {
-            answer.calls.fetch_add(1, Ordering::SeqCst);
-            let mut response = Response::new(Body::default());
-            *response.status_mut() = answer.status;
-            for (name, value) in answer.headers {
-                response.headers_mut().append(name, value);
-            }
-            Ok::<_, Infallible>(response)
-        }
-    }));
+    let (calls, polls, completions) = (inner.calls(), inner.polls(), inner.completions());
+    let service = layer.layer(inner.clone());
     let response = service.oneshot(req).await.expect("infallible");
-    Outcome { status: response.status(), headers: response.headers().clone(), inner_called: inner.calls() > before }
+    let calls = inner.calls() - calls;
+    Outcome {
+        status: response.status(),
+        headers: response.headers().clone(),
+        inner_called: calls > 0,
+        calls,
+        polls: inner.polls() - polls,
+        completions: inner.completions() - completions,
+    }
 }
