@@ -76,11 +76,13 @@ fn decide_actual<'a>(
     if let OriginRule::Any = policy.origin {
         return Decision::now(Step::Call(Grant::Actual(OriginGrant::Any)));
     }
-    let verdict = if one_origin {
-        check_origin(policy, origin, request)
-    } else {
-        Err(refuse(Reason::InvalidOrigin, origin.as_bytes()))
-    };
+    if !one_origin {
+        // Never granted; same-origin only on `Sec-Fetch-Site`'s word, as there is no one origin
+        // to compare with the request URI.
+        let refusal = refuse(Reason::InvalidOrigin, origin.as_bytes());
+        return refused_actual_decision(policy, request, None, refusal);
+    }
+    let verdict = check_origin(policy, origin, request);
     match verdict {
         Ok(OriginCheck::Allowed(grant)) => Decision::now(Step::Call(Grant::Actual(grant))),
         Ok(OriginCheck::Async(check)) => match request.parts() {
@@ -88,22 +90,23 @@ fn decide_actual<'a>(
                 action: Action::Check {
                     check: check(origin.clone(), parts),
                     allowed: Step::Call(Grant::Actual(OriginGrant::Echo(origin.clone()))),
-                    refused: refused_actual(policy, request, origin),
+                    refused: refused_actual(policy, request, Some(origin)),
                 },
                 refusal: None,
             },
             None => {
-                refused_actual_decision(policy, request, origin, refuse(Reason::OriginNotAllowed, origin.as_bytes()))
+                let refusal = refuse(Reason::OriginNotAllowed, origin.as_bytes());
+                refused_actual_decision(policy, request, Some(origin), refusal)
             }
         },
-        Err(refusal) => refused_actual_decision(policy, request, origin, refusal),
+        Err(refusal) => refused_actual_decision(policy, request, Some(origin), refusal),
     }
 }
 
 fn refused_actual_decision<'a>(
     policy: &Policy,
     request: &impl RequestHead,
-    origin: &HeaderValue,
+    origin: Option<&HeaderValue>,
     refusal: Refusal<'a>,
 ) -> Decision<'a> {
     let refused = refused_actual(policy, request, origin);
@@ -112,7 +115,8 @@ fn refused_actual_decision<'a>(
 
 /// What happens to an actual request whose origin is refused. A same-origin request (browsers
 /// send `Origin` on same-origin `POST`s too) is neither blocked nor reported as refused.
-fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: &HeaderValue) -> Refused {
+/// `origin`: the request's one `Origin`, `None` when it sent several.
+fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: Option<&HeaderValue>) -> Refused {
     // Without blocking or a trace to write, a same-origin request gets the same answer as any
     // refused one, so the question is not even asked.
     let same_origin = (policy.block || cfg!(feature = "tracing")) && is_same_origin(request, origin);

@@ -20,11 +20,15 @@ use crate::origin::split_origin;
 
 static SEC_FETCH_SITE: http::HeaderName = http::HeaderName::from_static("sec-fetch-site");
 
-/// Whether `origin` (the request's one `Origin` value) is the server's own origin.
-pub(crate) fn is_same_origin(request: &impl RequestHead, origin: &HeaderValue) -> bool {
+/// Whether the request comes from the server's own origin. `origin`: the request's one
+/// `Origin` value, `None` when it sent several, which only `Sec-Fetch-Site` can then vouch for.
+pub(crate) fn is_same_origin(request: &impl RequestHead, origin: Option<&HeaderValue>) -> bool {
     if let Some(site) = request.headers().get(&SEC_FETCH_SITE) {
         return site == "same-origin";
     }
+    let Some(origin) = origin else {
+        return false;
+    };
     let uri = request.uri();
     let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
         return false;

@@ -114,6 +114,9 @@ fn config() -> impl Strategy<Value = Config> {
         |(origins, (any_method, methods), (any_header, headers), (expose_any, expose), flags)| {
             let (allow_null, credentials, max_age, preflight_status, passthrough, block) = flags;
             let credentials = credentials && !matches!(origins, Origins::Any);
+            // Credentials with the `null` opt-in is a configuration error (any page can send
+            // `null`): the generator makes valid configurations only.
+            let allow_null = allow_null && !credentials;
             let methods = methods.iter().map(|m| Method::from_bytes(m.as_bytes()).unwrap()).collect();
             Config {
                 origins,
@@ -140,12 +143,16 @@ fn build_layer(config: &Config) -> CorsLayer {
         Origins::List(list) => CorsLayer::new().allow_origins(list.iter()),
     };
     layer = if config.any_method { layer.allow_any_method() } else { layer.allow_methods(config.methods.clone()) };
-    layer = layer.allow_headers(
-        config.headers.iter().map(|h| HeaderName::from_bytes(h.as_bytes()).unwrap()).collect::<Vec<_>>(),
-    );
-    if config.any_header {
-        layer = layer.allow_any_header();
-    }
+    // Under any header the only listed name that adds anything is `authorization`, which `*`
+    // never covers; every setter replaces the one before, so each shape has its own spelling.
+    let authorization_listed = config.headers.iter().any(|h| h.eq_ignore_ascii_case("authorization"));
+    layer = match (config.any_header, authorization_listed) {
+        (true, true) => layer.allow_any_header_and_authorization(),
+        (true, false) => layer.allow_any_header(),
+        (false, _) => layer.allow_headers(
+            config.headers.iter().map(|h| HeaderName::from_bytes(h.as_bytes()).unwrap()).collect::<Vec<_>>(),
+        ),
+    };
     layer = layer.expose_headers(
         config.expose.iter().map(|h| HeaderName::from_bytes(h.as_bytes()).unwrap()).collect::<Vec<_>>(),
     );
