@@ -14,6 +14,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use crate::grant::{Grant, OriginGrant, PreflightGrant};
 use crate::header_list::{is_forbidden_response_header, is_safelisted_response_header};
 use crate::policy::{ExposeRule, Policy, VaryList, ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK};
+use crate::words::{word, ONES};
 
 const TRUE: HeaderValue = HeaderValue::from_static("true");
 const STAR: HeaderValue = HeaderValue::from_static("*");
@@ -199,7 +200,8 @@ fn collapse(headers: &mut HeaderMap, name: HeaderName, extra: &[HeaderName]) {
     {
         return;
     }
-    let mut seen = HashSet::new();
+    // Keyed (std's `RandomState`): the inner service's list may echo what a request sent.
+    let mut seen = HashSet::with_capacity(list_elements(headers, &name).count() + extra.len());
     let mut joined = Vec::new();
     let existing = list_elements(headers, &name);
     for element in existing.chain(extra.iter().map(|n| n.as_str().as_bytes())) {
@@ -233,10 +235,20 @@ impl PartialEq for Caseless<'_> {
 impl Eq for Caseless<'_> {}
 
 impl Hash for Caseless<'_> {
+    /// A word at a time, each byte with its `0x20` bit set: that lower-cases ASCII letters and
+    /// leaves equal bytes equal, so elements equal but for case hash alike.
     fn hash<H: Hasher>(&self, state: &mut H) {
+        const FOLD: u64 = ONES * 0x20;
         state.write_usize(self.0.len());
-        for byte in self.0 {
-            state.write_u8(byte.to_ascii_lowercase());
+        let mut chunks = self.0.chunks_exact(8);
+        for chunk in &mut chunks {
+            state.write_u64(word(chunk) | FOLD);
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let mut last = [0; 8];
+            last[..tail.len()].copy_from_slice(tail);
+            state.write_u64(u64::from_le_bytes(last) | FOLD);
         }
     }
 }
