@@ -48,7 +48,8 @@ impl Service<Request<()>> for Listing {
 }
 
 fn run<S: Service<Request<()>, Error = Infallible>>(service: &mut S) -> S::Response {
-    let mut cx = Context::from_waker(Waker::noop());
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
     let Poll::Ready(Ok(())) = service.poll_ready(&mut cx) else { panic!("always ready") };
     let request = Request::get("/").header(ORIGIN, "https://app.example.com").body(()).unwrap();
     match pin!(service.call(request)).poll(&mut cx) {
@@ -82,4 +83,13 @@ fn main() {
     }
     group.finish();
     criterion.final_summary();
+}
+
+/// A waker that does nothing (`Waker::noop` needs Rust 1.85, above the MSRV).
+fn noop_waker() -> Waker {
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    Waker::from(std::sync::Arc::new(Noop))
 }

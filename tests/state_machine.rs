@@ -153,7 +153,8 @@ async fn a_finished_future_polled_again_answers_500_on_every_path() {
         let counting = CountingCalls::default();
         let mut service = layer.layer(counting.clone());
         let mut future = pin!(service.call(request));
-        let mut cx = Context::from_waker(Waker::noop());
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
         let first = loop {
             match future.as_mut().poll(&mut cx) {
                 Poll::Ready(response) => break response.unwrap(),
@@ -212,4 +213,13 @@ async fn duplicate_exposed_names_are_sent_once() {
     let layer = CorsLayer::new().allow_origins([APP]).expose_headers(names);
     let response = layer.layer(CountingCalls::default()).oneshot(post(APP)).await.unwrap();
     assert_eq!(response.headers()[ACCESS_CONTROL_EXPOSE_HEADERS], "x-a, x-b");
+}
+
+/// A waker that does nothing (`Waker::noop` needs Rust 1.85, above the MSRV).
+fn noop_waker() -> Waker {
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    Waker::from(std::sync::Arc::new(Noop))
 }
