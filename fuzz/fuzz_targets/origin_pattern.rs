@@ -12,7 +12,7 @@ use tower_cors_fuzz::{check_invariants, request, send};
 fn allowed(layer: &CorsLayer, origin: &[u8]) -> Option<bool> {
     http::HeaderValue::from_bytes(origin).ok()?;
     let out = send(layer, &[], request("GET", &[("origin", origin)]));
-    check_invariants(&[origin], false, false, &out);
+    check_invariants(&[origin], false, false, false, &out);
     Some(out.headers.get("access-control-allow-origin").is_some_and(|v| v.as_bytes() == origin))
 }
 

@@ -61,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
         headers.append("access-control-request-headers", http::HeaderValue::from_bytes(line).expect("filtered"));
     }
     let out = send(&layer, &[], request);
-    check_invariants(&[ORIGIN.as_bytes()], true, false, &out);
+    check_invariants(&[ORIGIN.as_bytes()], true, false, false, &out);
 
     let granted = oracle::preflight_verdict(&config, &[ORIGIN.as_bytes().to_vec()], &[b"GET".to_vec()], &lines);
     assert_eq!(out.status.as_u16(), if granted { 204 } else { 403 }, "lines {lines:?}");
