@@ -31,7 +31,7 @@ mod servers;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::header::CONTENT_TYPE;
 use http::{HeaderName, Method};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
@@ -529,7 +529,7 @@ fn policies(page: &str, page_port: u16) -> Vec<(&'static str, CorsLayer)> {
         ("any-header+credentials", CorsLayer::new().allow_origins([page]).allow_any_header().allow_credentials(true)),
         ("expose-any", CorsLayer::new().allow_origins([page]).expose_any_header()),
         ("expose-any+credentials", CorsLayer::new().allow_origins([page]).expose_any_header().allow_credentials(true)),
-        ("any-header+auth", CorsLayer::new().allow_origins([page]).allow_any_header().allow_headers([AUTHORIZATION])),
+        ("any-header+auth", CorsLayer::new().allow_origins([page]).allow_any_header_and_authorization()),
     ]
 }
 
