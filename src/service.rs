@@ -219,5 +219,11 @@ mod tests {
         let inner = size_of::<Inner>();
         eprintln!("inner future {inner} bytes, response future {future} bytes (+{})", future - inner);
         assert!(future <= inner + 144, "{future} > {inner} + 144");
+        // What an axum server moves: the router's route future, wrapped.
+        type Route = axum::routing::future::RouteFuture<std::convert::Infallible>;
+        let future = size_of::<crate::future::ResponseFuture<axum::routing::Route, axum::body::Body>>();
+        let inner = size_of::<Route>();
+        eprintln!("axum: inner future {inner} bytes, response future {future} bytes (+{})", future - inner);
+        assert!(future <= inner + 144, "{future} > {inner} + 144");
     }
 }
