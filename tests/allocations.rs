@@ -139,6 +139,35 @@ fn a_preflight_allocates_only_its_response() {
     }
 }
 
+/// A preflight handed to the inner service (passthrough) carries its grant to the response in
+/// the future itself, never on the heap: it costs what the inner service's response costs.
+#[test]
+fn a_passthrough_preflight_allocates_nothing_over_the_inner_service() {
+    let layer = CorsLayer::new()
+        .allow_origins(["https://app.example.com"])
+        .allow_methods(METHODS)
+        .allow_headers(HEADERS)
+        .allow_credentials(true)
+        .preflight_passthrough(true);
+    let mut service = layer.layer(App);
+    let cases = [
+        (
+            "granted",
+            preflight(b"https://app.example.com", "PUT", &[b"content-type,x-custom"]),
+            Some("https://app.example.com"),
+        ),
+        ("refused", preflight(b"https://evil.example.net", "PUT", &[]), None),
+    ];
+    for (case, request, allowed) in &cases {
+        let (count, response) = allocations(&mut service, request);
+        assert_eq!(response.status(), StatusCode::OK, "{case}: the inner service answers");
+        let acao = response.headers().get(ACCESS_CONTROL_ALLOW_ORIGIN).map(|v| v.to_str().unwrap());
+        assert_eq!(acao, *allowed, "{case}");
+        assert_eq!(count, bare(request), "{case}");
+        assert_eq!(count, APP_RESPONSE, "{case}");
+    }
+}
+
 #[test]
 fn cloning_the_service_allocates_nothing() {
     for (policy, layer) in policies() {
