@@ -36,8 +36,7 @@ fn refuse(reason: Reason, value: &[u8]) -> Refusal<'_> {
     Refusal { reason, value }
 }
 
-/// Decides what to do with a request. Inlined into the service, so that the action is built
-/// where it is used rather than copied out of the decision.
+/// Decides what to do with a request.
 #[inline]
 pub(crate) fn decide<'a>(policy: &Policy, request: &'a impl RequestHead) -> Decision<'a> {
     let headers = request.headers();
