@@ -20,7 +20,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError};
 use support::{Body, Inner, Outcome};
-use tower_cors::CorsLayer;
+use tower_cors::{AllowOrigin, CorsLayer};
 
 /// Configured entries; the `http` ones are loopback, so credentials stay valid with them.
 const ENTRIES: &[&str] = &[
@@ -137,10 +137,65 @@ fn config() -> impl Strategy<Value = Config> {
     )
 }
 
-fn build_layer(config: &Config) -> CorsLayer {
-    let mut layer = match &config.origins {
-        Origins::Any => CorsLayer::new().allow_any_origin(),
-        Origins::List(list) => CorsLayer::new().allow_origins(list.iter()),
+/// How the configured origins reach the layer, and what else the configuration holds that the
+/// policy oracle's `Config` does not.
+#[derive(Clone, Copy, Debug)]
+struct Setup {
+    rule: Rule,
+    /// `allow_private_network(true)`.
+    private_network: bool,
+}
+
+/// The same allowed set of origins, given as a list or through each kind of user rule. A rule
+/// decides with the oracle's own matching (`oracle::origin_allowed`), so the model knows exactly
+/// what it allows; the layer calls it only for the values it documents (one line, 1 to 512
+/// visible ASCII bytes, not `null`), which the oracle refuses on its own.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    List,
+    Predicate,
+    Policy,
+    Async,
+}
+
+fn setup() -> impl Strategy<Value = Setup> {
+    let rule =
+        prop_oneof![5 => Just(Rule::List), 1 => Just(Rule::Predicate), 1 => Just(Rule::Policy), 1 => Just(Rule::Async)];
+    (rule, prop::bool::weighted(0.3)).prop_map(|(rule, private_network)| Setup { rule, private_network })
+}
+
+/// An `OriginPolicy` of the user's, deciding with the oracle.
+struct OraclePolicy(Config);
+
+impl tower_cors::OriginPolicy for OraclePolicy {
+    fn is_allowed(&self, origin: &HeaderValue, _: &http::request::Parts) -> bool {
+        oracle::origin_allowed(&self.0, origin.as_bytes())
+    }
+}
+
+fn origin_rule(config: &Config, rule: Rule) -> Option<AllowOrigin> {
+    let oracle = config.clone();
+    Some(match rule {
+        Rule::List => return None,
+        Rule::Predicate => {
+            AllowOrigin::predicate(move |origin: &HeaderValue, _| oracle::origin_allowed(&oracle, origin.as_bytes()))
+        }
+        Rule::Policy => AllowOrigin::policy(OraclePolicy(oracle)),
+        Rule::Async => AllowOrigin::async_predicate(move |origin: HeaderValue, _: &http::request::Parts| {
+            let allowed = oracle::origin_allowed(&oracle, origin.as_bytes());
+            async move {
+                tokio::task::yield_now().await;
+                allowed
+            }
+        }),
+    })
+}
+
+fn build_layer(config: &Config, setup: Setup) -> CorsLayer {
+    let mut layer = match (&config.origins, origin_rule(config, setup.rule)) {
+        (Origins::Any, _) => CorsLayer::new().allow_any_origin(),
+        (Origins::List(_), Some(rule)) => CorsLayer::new().allow_origin(rule),
+        (Origins::List(list), None) => CorsLayer::new().allow_origins(list.iter()),
     };
     layer = if config.any_method { layer.allow_any_method() } else { layer.allow_methods(config.methods.clone()) };
     // Under any header the only listed name that adds anything is `authorization`, which `*`
@@ -168,6 +223,7 @@ fn build_layer(config: &Config) -> CorsLayer {
         .preflight_status(StatusCode::from_u16(config.preflight_status).unwrap())
         .preflight_passthrough(config.passthrough)
         .block_disallowed_origins(config.block)
+        .allow_private_network(setup.private_network)
 }
 
 /// A seed origin and how to damage it.
@@ -194,6 +250,8 @@ fn origin() -> BoxedStrategy<Vec<u8>> {
                 10 => o = seed.replacen("://", "://evil", 1).into_bytes(),
                 11 => o.extend_from_slice(b".evil.net"),
                 12 => o = seed.replacen("://", "://a.", 1).into_bytes(),
+                // Past the 512-byte bound, though a pattern would match it: refused unread.
+                13 if i % 2 == 0 => o = seed.replacen("://", &format!("://{}.", "a".repeat(520)), 1).into_bytes(),
                 _ => o.extend_from_slice([&b":0"[..], b":65536", b":03000", b" ", b"\t"][i % 5]),
             }
             o
@@ -256,6 +314,8 @@ fn acrh() -> impl Strategy<Value = Vec<Vec<u8>>> {
                 line.extend_from_slice(&joined(&|_| ","));
                 vec![line]
             }
+            // Past the 4,096-byte bound, every name an allowed one: refused unread.
+            7 if commas % 2 == 0 => vec!["x-test,".repeat(600).into_bytes()],
             _ => Vec::new(),
         }
     })
@@ -280,6 +340,8 @@ struct Case {
     uri: &'static str,
     host: Option<&'static str>,
     sec_fetch_site: Option<&'static str>,
+    /// `Access-Control-Request-Private-Network: true` on a preflight.
+    private_network: bool,
     inner: InnerSpec,
 }
 
@@ -295,6 +357,7 @@ impl std::fmt::Debug for Case {
             .field("uri", &self.uri)
             .field("host", &self.host)
             .field("sec_fetch_site", &self.sec_fetch_site)
+            .field("private_network", &self.private_network)
             .field("inner", &self.inner)
             .finish()
     }
@@ -347,10 +410,10 @@ fn matching_origin(config: &Config) -> BoxedStrategy<Vec<u8>> {
         .boxed()
 }
 
-fn config_and_case() -> impl Strategy<Value = (Config, Case)> {
-    config().prop_flat_map(|config| {
+fn config_and_case() -> impl Strategy<Value = (Config, Setup, Case)> {
+    (config(), setup()).prop_flat_map(|(config, setup)| {
         let origin = prop_oneof![1 => origin(), 1 => matching_origin(&config)].boxed();
-        (Just(config), case_with(origin))
+        (Just(config), Just(setup), case_with(origin))
     })
 }
 
@@ -372,8 +435,20 @@ fn case_with(origin: BoxedStrategy<Vec<u8>>) -> impl Strategy<Value = Case> {
     let site = prop_oneof![3 => Just(None), 1 => Just(Some("same-origin")), 1 => Just(Some("cross-site"))];
     // Sometimes the page is the server's own, as on a browser's same-origin `POST`.
     let own_origin = prop::bool::weighted(0.2);
-    (kind, origins, acrm, acrh(), any::<bool>(), uri, host, site, own_origin, inner_spec()).prop_map(
-        |(kind, mut origins, acrm, acrh, credentials_mode, uri, host, sec_fetch_site, own_origin, inner)| {
+    let asks = (own_origin, prop::bool::weighted(0.3));
+    (kind, origins, acrm, acrh(), any::<bool>(), uri, host, site, asks, inner_spec()).prop_map(
+        |(
+            kind,
+            mut origins,
+            acrm,
+            acrh,
+            credentials_mode,
+            uri,
+            host,
+            sec_fetch_site,
+            (own_origin, private_network),
+            inner,
+        )| {
             if let (true, Some((_, own))) = (own_origin, uri.or(host)) {
                 origins[0] = own.as_bytes().to_vec();
             }
@@ -386,6 +461,7 @@ fn case_with(origin: BoxedStrategy<Vec<u8>>) -> impl Strategy<Value = Case> {
                 uri: uri.map_or("/items", |(uri, _)| uri),
                 host: host.map(|(host, _)| host),
                 sec_fetch_site,
+                private_network,
                 inner,
             }
         },
@@ -421,6 +497,9 @@ fn build_request(case: &Case) -> Request<Body> {
     }
     if let Some(site) = case.sec_fetch_site {
         add("sec-fetch-site", site.as_bytes());
+    }
+    if case.private_network && matches!(case.kind, Kind::Preflight) {
+        add("access-control-request-private-network", b"true");
     }
     request
 }
@@ -475,19 +554,22 @@ fn same_origin(case: &Case) -> bool {
 
 /// The `Vary` names the layer adds itself: `Origin` whenever its answer depends on it (not under
 /// any origin, where `*` is one answer for every request), and a preflight's request headers.
-fn layer_vary(config: &Config, kind: &Kind) -> Vec<&'static str> {
+fn layer_vary(config: &Config, setup: Setup, kind: &Kind) -> Vec<&'static str> {
     let mut names = Vec::new();
     if !matches!(config.origins, Origins::Any) {
         names.push("origin");
     }
     if matches!(kind, Kind::Preflight) {
         names.extend(["access-control-request-method", "access-control-request-headers"]);
+        if setup.private_network {
+            names.push("access-control-request-private-network");
+        }
     }
     names
 }
 
-fn check_case(config: &Config, case: &Case) -> Result<(), TestCaseError> {
-    let layer = build_layer(config);
+fn check_case(config: &Config, setup: Setup, case: &Case) -> Result<(), TestCaseError> {
+    let layer = build_layer(config, setup);
     prop_assert!(layer.validate().is_ok(), "generated configuration is invalid: {:?}", layer.validate());
     let inner = build_inner(&case.inner);
     let request = build_request(case);
@@ -524,7 +606,7 @@ fn check_case(config: &Config, case: &Case) -> Result<(), TestCaseError> {
     } else {
         BTreeSet::new()
     };
-    let layer_vary = layer_vary(config, &case.kind);
+    let layer_vary = layer_vary(config, setup, &case.kind);
     if inner_vary.contains("*") {
         prop_assert!(vary.contains(&"*".to_owned()), "inner `Vary: *` lost: {vary:?}");
     } else {
@@ -565,14 +647,27 @@ fn check_case(config: &Config, case: &Case) -> Result<(), TestCaseError> {
                 prop_assert!(allow_origin.is_none());
             }
         }
-        Kind::Preflight => check_preflight(config, case, &outcome, calls)?,
+        Kind::Preflight => check_preflight(config, setup, case, &outcome, calls)?,
         Kind::Actual(method) => check_actual(config, case, method, &outcome, calls)?,
     }
     Ok(())
 }
 
-fn check_preflight(config: &Config, case: &Case, outcome: &Outcome, calls: usize) -> Result<(), TestCaseError> {
+fn check_preflight(
+    config: &Config,
+    setup: Setup,
+    case: &Case,
+    outcome: &Outcome,
+    calls: usize,
+) -> Result<(), TestCaseError> {
     let granted = oracle::preflight_verdict(config, &case.origins, &case.acrm, &case.acrh);
+    // Private Network Access: granted only on a granted preflight that asked, by a policy that
+    // allows it; never anything but `true`.
+    prop_assert_eq!(
+        outcome.header("access-control-allow-private-network"),
+        (granted && case.private_network && setup.private_network).then_some("true"),
+        "private network"
+    );
     if config.passthrough {
         prop_assert_eq!(calls, 1, "passthrough preflight must reach the inner service once");
         prop_assert_eq!(outcome.status.as_u16(), case.inner.status);
@@ -708,8 +803,8 @@ proptest! {
 
     /// The browser allows exactly what the policy says, and the layer's invariants hold.
     #[test]
-    fn browser_allows_exactly_what_the_policy_says((config, case) in config_and_case()) {
-        check_case(&config, &case)?;
+    fn browser_allows_exactly_what_the_policy_says((config, setup, case) in config_and_case()) {
+        check_case(&config, setup, &case)?;
     }
 }
 
@@ -747,9 +842,25 @@ fn generators_cover_the_interesting_cases() {
     let mut runner = TestRunner::deterministic();
     let strategy = config_and_case();
     let mut counts = [0usize; 9];
+    // Each kind of origin rule granting, a private network grant, and oversized values.
+    let mut rules = [0usize; 4];
+    let (mut private_network, mut long_origin, mut long_acrh) = (0, 0, 0);
     let n = 4000;
     for _ in 0..n {
-        let (config, case) = strategy.new_tree(&mut runner).unwrap().current();
+        let (config, setup, case) = strategy.new_tree(&mut runner).unwrap().current();
+        let granted = match &case.kind {
+            Kind::Preflight => oracle::preflight_verdict(&config, &case.origins, &case.acrm, &case.acrh),
+            Kind::Actual(_) => oracle::actual_verdict(&config, &case.origins),
+            Kind::NoOrigin { .. } => false,
+        };
+        if granted && matches!(config.origins, Origins::List(_)) {
+            rules[setup.rule as usize] += 1;
+        }
+        if granted && setup.private_network && case.private_network && matches!(case.kind, Kind::Preflight) {
+            private_network += 1;
+        }
+        long_origin += usize::from(case.origins.iter().any(|o| o.len() > 512));
+        long_acrh += usize::from(case.acrh.iter().map(Vec::len).sum::<usize>() > 4096);
         let refused_and_blocking =
             matches!(case.kind, Kind::Actual(_)) && config.block && !oracle::actual_verdict(&config, &case.origins);
         if refused_and_blocking && case.sec_fetch_site.is_none() {
@@ -782,7 +893,17 @@ fn generators_cover_the_interesting_cases() {
     // granted/refused preflight, granted/refused/blocked actual, non-CORS, credentialed grant;
     // then, among refused requests under blocking without `Sec-Fetch-Site`: same-origin by an
     // absolute URI, and `Host` alone naming the origin's authority (both rare by construction).
-    eprintln!("categories: {counts:?}");
+    eprintln!("categories: {counts:?}; granted by rule {rules:?}; private network {private_network}; oversized origin {long_origin}, request headers {long_acrh}");
+    for (rule, &c) in rules.iter().enumerate() {
+        assert!(c * 1000 >= n * 5, "granting through rule {rule} is under 5‰ of cases: {rules:?}");
+    }
+    for (what, c) in [
+        ("private network grants", private_network),
+        ("oversized origins", long_origin),
+        ("oversized request headers", long_acrh),
+    ] {
+        assert!(c * 1000 >= n * 2, "{what} are under 2‰ of cases: {c}");
+    }
     for (i, &c) in counts.iter().enumerate() {
         let per_thousand = if i < 7 { 10 } else { 1 };
         assert!(c * 1000 >= n * per_thousand, "category {i} is under {per_thousand}‰ of cases: {counts:?}");
