@@ -149,6 +149,8 @@ impl Combo {
             preflight_status: 204,
             passthrough: self.passthrough,
             block: self.block,
+            private_network: false,
+            allow_insecure: false,
         }
     }
 

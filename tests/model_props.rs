@@ -132,6 +132,8 @@ fn config() -> impl Strategy<Value = Config> {
                 preflight_status,
                 passthrough,
                 block,
+                private_network: false,
+                allow_insecure: false,
             }
         },
     )

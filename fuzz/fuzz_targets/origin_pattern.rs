@@ -31,6 +31,8 @@ fn config(pattern: &str) -> Config {
         preflight_status: 204,
         passthrough: false,
         block: false,
+        private_network: false,
+        allow_insecure: false,
     }
 }
 

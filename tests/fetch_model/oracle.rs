@@ -39,6 +39,35 @@ pub struct Config {
     pub preflight_status: u16,
     pub passthrough: bool,
     pub block: bool,
+    /// `allow_private_network(true)`: a preflight asking `Access-Control-Request-Private-Network:
+    /// true` is granted `Access-Control-Allow-Private-Network: true`.
+    pub private_network: bool,
+    /// `dangerously_allow_insecure_origins_with_credentials(true)`.
+    pub allow_insecure: bool,
+}
+
+impl Default for Config {
+    /// What `CorsLayer::new()` holds: no origin yet (an empty list, which is a configuration
+    /// error), nothing allowed, preflights answered 204.
+    fn default() -> Self {
+        Self {
+            origins: Origins::List(Vec::new()),
+            allow_null: false,
+            credentials: false,
+            any_method: false,
+            methods: Vec::new(),
+            any_header: false,
+            headers: Vec::new(),
+            expose_any: false,
+            expose: Vec::new(),
+            max_age: None,
+            preflight_status: 204,
+            passthrough: false,
+            block: false,
+            private_network: false,
+            allow_insecure: false,
+        }
+    }
 }
 
 /// Whether a single `Origin` value is one the layer considers at all.
@@ -212,4 +241,153 @@ pub fn actual_verdict(config: &Config, origins: &[Vec<u8>]) -> bool {
         Origins::Any => !origins.is_empty(),
         Origins::List(_) => matches!(origins, [origin] if origin_allowed(config, origin)),
     }
+}
+
+/// Whether a granted preflight also grants Private Network Access: the configuration allows it
+/// and the request asks for it, its `Access-Control-Request-Private-Network` being `true` (one
+/// line: the header list's combined value of several is never `true`).
+pub fn private_network_granted(config: &Config, lines: &[Vec<u8>]) -> bool {
+    config.private_network && matches!(lines, [line] if line == b"true")
+}
+
+/// A configuration problem, as the oracle states the rules (the crate's `ConfigProblem`, less
+/// the origin syntax, which the caller supplies).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Problem {
+    /// No origin setting, or an empty list: nothing could ever be granted.
+    NoOriginPolicy,
+    /// `null` listed without the opt-in.
+    NullOriginInList,
+    /// `*` listed among origins.
+    WildcardInList,
+    /// `#cors-protocol-and-credentials`: `*` never works with credentials.
+    CredentialsWithAnyOrigin,
+    /// Any page can send `Origin: null`, so with credentials it is as open as any origin.
+    CredentialsWithNullOrigin,
+    /// A plain-`http` origin that is not loopback, with credentials and without the opt-in.
+    CredentialsWithInsecureOrigin(String),
+    /// `#forbidden-method`.
+    ForbiddenMethod(String),
+    /// `#concept-method-normalize` upper-cases these six, so another spelling is never sent.
+    MethodNeverSent { method: String, suggestion: String },
+    /// `#forbidden-request-header`: scripts can never set it.
+    ForbiddenRequestHeader(String),
+    /// `#forbidden-response-header-name`: never exposed.
+    ForbiddenExposedHeader(String),
+    /// Above the documented bound of 86,400 s.
+    MaxAgeTooLong(u64),
+    /// `#ok-status`: a preflight answered other than 2xx always fails.
+    PreflightStatusNotSuccess(u16),
+}
+
+/// The documented bound on `max_age`, in seconds.
+pub const MAX_AGE_LIMIT_SECS: u64 = 86_400;
+
+/// `#forbidden-request-header` (names only), with Private Network Access's request header,
+/// which that draft adds to the list.
+pub fn is_forbidden_request_header_name(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "accept-charset",
+        "accept-encoding",
+        "access-control-request-headers",
+        "access-control-request-method",
+        "access-control-request-private-network",
+        "connection",
+        "content-length",
+        "cookie",
+        "cookie2",
+        "date",
+        "dnt",
+        "expect",
+        "host",
+        "keep-alive",
+        "origin",
+        "referer",
+        "set-cookie",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "via",
+    ];
+    let name = name.to_ascii_lowercase();
+    NAMES.contains(&name.as_str()) || name.starts_with("proxy-") || name.starts_with("sec-")
+}
+
+/// Whether a well-formed configured origin or pattern is plain `http` on something other than
+/// this machine: loopback is `localhost` and its subdomains, `[::1]` and 127.0.0.0/8 (an address,
+/// not a name that starts with `127.`). A `*.` pattern names DNS names only.
+pub fn is_insecure_entry(entry: &str) -> bool {
+    let Some(rest) = entry.strip_prefix("http://") else { return false };
+    let host = match rest.strip_prefix('[') {
+        Some(v6) => return !v6.starts_with("::1]"),
+        None => rest.split(':').next().unwrap_or(rest),
+    };
+    let localhost = |h: &str| h == "localhost" || h.ends_with(".localhost");
+    match host.strip_prefix("*.") {
+        Some(suffix) => !localhost(suffix),
+        None => !(localhost(host) || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.octets()[0] == 127)),
+    }
+}
+
+/// Every problem of a configuration, as a multiset (sorted). `well_formed` says whether a listed
+/// entry (not `null` or `*`) is a syntactically valid origin or pattern; the checks that depend
+/// on an entry apply only to those.
+pub fn config_problems(config: &Config, well_formed: impl Fn(&str) -> bool) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    match &config.origins {
+        Origins::List(list) if list.is_empty() => problems.push(Problem::NoOriginPolicy),
+        Origins::Any => {
+            if config.credentials {
+                problems.push(Problem::CredentialsWithAnyOrigin);
+            }
+        }
+        Origins::List(list) => {
+            if config.credentials && config.allow_null {
+                problems.push(Problem::CredentialsWithNullOrigin);
+            }
+            for entry in list {
+                match entry.as_str() {
+                    "null" if config.allow_null => {}
+                    "null" => problems.push(Problem::NullOriginInList),
+                    "*" => problems.push(Problem::WildcardInList),
+                    entry if !well_formed(entry) => {}
+                    entry if config.credentials && !config.allow_insecure && is_insecure_entry(entry) => {
+                        problems.push(Problem::CredentialsWithInsecureOrigin(entry.to_owned()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for method in &config.methods {
+        let method = method.as_str();
+        if is_forbidden_method(method.as_bytes()) {
+            problems.push(Problem::ForbiddenMethod(method.to_owned()));
+            continue;
+        }
+        for normal in ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"] {
+            if normal.eq_ignore_ascii_case(method) && normal != method {
+                problems.push(Problem::MethodNeverSent { method: method.to_owned(), suggestion: normal.to_owned() });
+            }
+        }
+    }
+    for name in &config.headers {
+        if is_forbidden_request_header_name(name) {
+            problems.push(Problem::ForbiddenRequestHeader(name.clone()));
+        }
+    }
+    for name in &config.expose {
+        if super::is_forbidden_response_header_name(name) {
+            problems.push(Problem::ForbiddenExposedHeader(name.clone()));
+        }
+    }
+    if let Some(seconds) = config.max_age.filter(|&s| s > MAX_AGE_LIMIT_SECS) {
+        problems.push(Problem::MaxAgeTooLong(seconds));
+    }
+    if !(200..300).contains(&config.preflight_status) {
+        problems.push(Problem::PreflightStatusNotSuccess(config.preflight_status));
+    }
+    problems.sort();
+    problems
 }
