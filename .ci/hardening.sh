@@ -3,7 +3,8 @@
 # every fuzz target, and mutation testing of the last commit's diff. A crash or a failing case
 # fails CI. See TESTING.md.
 #
-# Environment: PROPTEST_CASES (100000), FUZZ_SECONDS (60), MUTANTS=0 to skip the mutants step.
+# Environment: PROPTEST_CASES (100000), FUZZ_SECONDS (60), FUZZ_MIN_EXECS (20,000 per minute of
+# FUZZ_SECONDS), FUZZ_TARGETS (every target, or those named), MUTANTS=0 to skip the mutants step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never RUST_BACKTRACE=0
@@ -16,7 +17,7 @@ PROPTEST_CASES="${PROPTEST_CASES:-100000}" cargo test --release --test model_pro
 step "web-platform-tests vectors"
 cargo test --release --test wpt_vectors
 
-step "fuzz smoke runs, ${FUZZ_SECONDS:-60} s per target"
+step "fuzz runs, ${FUZZ_SECONDS:-60} s per target, each with a minimum of executions"
 if ! command -v cargo-fuzz >/dev/null; then
     cargo install --locked cargo-fuzz
 fi
@@ -26,24 +27,62 @@ if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
 else
     fuzz() { RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; }
 fi
+# A run that executes almost nothing proves nothing: every target must reach a minimum number of
+# executions, 20,000 per minute of FUZZ_SECONDS. The slowest target reaches over 200,000 a minute
+# on 2 cores busy with other builds (TESTING.md), so the minimum leaves a tenfold margin for a
+# slow or loaded machine, yet fails a target that crashes at start, spends its time on a few
+# slow inputs or hardly gets the CPU. FUZZ_MIN_EXECS overrides it for every target.
+fuzz_seconds="${FUZZ_SECONDS:-60}"
+min_execs="${FUZZ_MIN_EXECS:-$((fuzz_seconds * 20000 / 60))}"
 (
     cd fuzz
     # The fuzz crate is its own workspace, built with other flags: never the main target dir.
     if [ -n "${FUZZ_TARGET_DIR:-}" ]; then export CARGO_TARGET_DIR="$FUZZ_TARGET_DIR"; else unset CARGO_TARGET_DIR; fi
     fuzz build
-    for target in $(fuzz list); do
+    # Assigned first, so that a failing `fuzz list` stops the script (set -e), which a `for` over
+    # its output would not.
+    targets="$(fuzz list)"
+    if [ -z "$targets" ]; then
+        echo "fuzz list names no target"
+        exit 1
+    fi
+    # FUZZ_TARGETS picks some of them (CI's weekly hour runs one target per job).
+    if [ -n "${FUZZ_TARGETS:-}" ]; then
+        for wanted in $FUZZ_TARGETS; do
+            if ! grep -qx -- "$wanted" <<<"$targets"; then
+                echo "FUZZ_TARGETS names $wanted, which is not a fuzz target: $(echo $targets)"
+                exit 1
+            fi
+        done
+        targets="$FUZZ_TARGETS"
+    fi
+    echo "targets: $(echo $targets); at least $min_execs executions each in ${fuzz_seconds} s"
+    summary=""
+    for target in $targets; do
         mkdir -p "corpus/$target"
         log="$(mktemp)"
         if ! fuzz run "$target" "corpus/$target" "seeds/$target" -- \
-            -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 >"$log" 2>&1; then
+            -max_total_time="$fuzz_seconds" -print_final_stats=1 >"$log" 2>&1; then
             tail -n 60 "$log"
             echo "fuzz target $target FAILED (reproducer under fuzz/artifacts/$target)"
             exit 1
         fi
-        runs=$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -n 1)
-        echo "fuzz $target: ${runs:-?}"
+        execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+        if [ -z "$execs" ]; then
+            tail -n 30 "$log"
+            echo "fuzz target $target: no execution count in libFuzzer's final stats"
+            exit 1
+        fi
+        echo "fuzz $target: $execs executions in ${fuzz_seconds} s"
+        summary="$summary$(printf '\n  %-16s %12s' "$target" "$execs")"
+        if [ "$execs" -lt "$min_execs" ]; then
+            tail -n 30 "$log"
+            echo "fuzz target $target ran $execs executions, fewer than the minimum $min_execs: it proves nothing"
+            exit 1
+        fi
         rm -f "$log"
     done
+    echo "executions per target (minimum $min_execs):$summary"
 )
 
 if [ "${MUTANTS:-1}" != 0 ] && git rev-parse -q --verify HEAD~1 >/dev/null; then
