@@ -28,10 +28,11 @@ else
     fuzz() { RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; }
 fi
 # A run that executes almost nothing proves nothing: every target must reach a minimum number of
-# executions, 20,000 per minute of FUZZ_SECONDS. The slowest target reaches over 200,000 a minute
-# on 2 cores busy with other builds (TESTING.md), so the minimum leaves a tenfold margin for a
-# slow or loaded machine, yet fails a target that crashes at start, spends its time on a few
-# slow inputs or hardly gets the CPU. FUZZ_MIN_EXECS overrides it for every target.
+# executions, 20,000 per minute of FUZZ_SECONDS. The slowest target (`config`) reached about
+# 100,000 a minute on 2 cores at a load average of 9 to 10, other builds running (TESTING.md), so
+# the minimum leaves a fivefold margin for a slow or loaded machine, yet fails a target that
+# crashes at start, spends its time on a few slow inputs or hardly gets the CPU. FUZZ_MIN_EXECS
+# overrides it for every target.
 fuzz_seconds="${FUZZ_SECONDS:-60}"
 min_execs="${FUZZ_MIN_EXECS:-$((fuzz_seconds * 20000 / 60))}"
 (
