@@ -686,3 +686,16 @@ fn the_models_same_origin_rule() {
         assert_eq!(fetch_model::is_same_origin(request.headers(), request.uri()), *same, "{uri} {headers:?}");
     }
 }
+
+/// TESTING.md states how many rows the combinations make: one per configuration error, and one
+/// per inner service and request shape for every valid configuration, as [`run`] counts them.
+#[test]
+fn testing_md_counts_these_rows() {
+    let kinds = [Kind::List, Kind::Pattern, Kind::Any, Kind::Predicate, Kind::Policy, Kind::AsyncPredicate];
+    let rows: usize = kinds
+        .into_iter()
+        .flat_map(Combo::all)
+        .map(|combo| if combo.is_config_error() { 1 } else { 2 * SHAPES.len() })
+        .sum();
+    assert_eq!(support::testing_md::figure("Combinations", "rows"), rows);
+}

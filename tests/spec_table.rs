@@ -925,3 +925,12 @@ async fn spec_table() {
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
     println!("{} cases over {} configurations passed", cases.len(), configs.len());
 }
+
+/// TESTING.md states how many rows and configurations the table has.
+#[test]
+fn testing_md_counts_this_table() {
+    let cases = cases();
+    let configs: std::collections::BTreeSet<_> = cases.iter().map(|c| c.config).collect();
+    assert_eq!(support::testing_md::figure("Decision table", "rows"), cases.len(), "rows");
+    assert_eq!(support::testing_md::figure("Decision table", "configurations"), configs.len(), "configurations");
+}

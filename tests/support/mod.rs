@@ -19,6 +19,8 @@ use http_body_util::Full;
 use tower::{Layer, Service, ServiceExt};
 use tower_cors::CorsLayer;
 
+pub mod testing_md;
+
 pub type Body = Full<bytes_body::Bytes>;
 
 /// Re-export so tests need not depend on `bytes` themselves.
