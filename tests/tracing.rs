@@ -229,6 +229,35 @@ async fn a_same_origin_request_under_blocking_is_not_logged_as_refused() {
     assert_eq!(capture.take(), [refusal("origin_not_allowed", "https://api.example", false)]);
 }
 
+/// Without blocking, a same-origin request from an origin the policy does not list gets the
+/// answer any refused origin gets (the inner service's response, no grant), but it is not a
+/// refusal, so nothing is logged: a site's own `POST`s would otherwise fill the log.
+#[tokio::test]
+async fn a_same_origin_request_without_blocking_is_not_logged_as_refused() {
+    let (capture, _guard) = capture();
+    let inner = Inner::ok();
+    let own = [("origin", "https://api.example"), ("sec-fetch-site", "same-origin")];
+    let passed = send(&layer(), &inner, request("POST", &own)).await;
+    assert_eq!(passed.status, StatusCode::OK);
+    assert!(passed.inner_called && passed.no_grant());
+    assert_eq!(capture.take(), [], "same-origin, so not refused");
+    // Same-origin by its absolute URI (HTTP/2, proxies), without `Sec-Fetch-Site`.
+    let absolute = http::Request::builder()
+        .method("POST")
+        .uri("https://api.example/items")
+        .header("origin", "https://api.example")
+        .body(support::Body::default())
+        .unwrap();
+    let passed = send(&layer(), &inner, absolute).await;
+    assert!(passed.inner_called && passed.no_grant());
+    assert_eq!(capture.take(), []);
+    // The same origin from another site is a refusal, and logged.
+    let cross = [("origin", "https://api.example"), ("sec-fetch-site", "cross-site")];
+    let refused = send(&layer(), &inner, request("POST", &cross)).await;
+    assert!(refused.inner_called && refused.no_grant());
+    assert_eq!(capture.take(), [refusal("origin_not_allowed", "https://api.example", false)]);
+}
+
 #[tokio::test]
 async fn null_is_refused_with_origin_not_allowed() {
     let (capture, _guard) = capture();
