@@ -351,3 +351,37 @@ async fn an_empty_exposed_list_is_dropped() {
     assert_eq!(out.header("access-control-allow-origin"), Some(ORIGIN));
     assert!(!out.has("access-control-expose-headers"), "{:?}", out.headers);
 }
+
+/// Merging the inner service's `Access-Control-Expose-Headers` and `Vary` with the layer's names
+/// compares names without regard to case, long ones (eight bytes and more) included: a name the
+/// inner service already sent, in whatever case, is not added a second time.
+#[tokio::test]
+async fn merged_lists_keep_one_copy_of_names_that_differ_only_in_case() {
+    use http::HeaderName;
+    let names = ["x-request-id", "x-trace-token", "x-rate-limit-remaining"].map(HeaderName::from_static);
+    let layer = CorsLayer::new()
+        .allow_origin(AllowOrigin::list([ORIGIN]).vary([HeaderName::from_static("x-tenant-id")]))
+        .expose_headers(names);
+    // Two lines each: the merge then rewrites them as one.
+    let inner = Inner::ok()
+        .with_header("access-control-expose-headers", "X-Request-ID, X-Rate-Limit-Remaining")
+        .with_header("access-control-expose-headers", "X-TRACE-TOKEN")
+        .with_header("vary", "X-Tenant-ID")
+        .with_header("vary", "Accept-Encoding");
+    let out = send(&layer, &inner, request("GET", &[("origin", ORIGIN)])).await;
+    assert_eq!(out.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(
+        out.header("access-control-expose-headers"),
+        Some("X-Request-ID, X-Rate-Limit-Remaining, X-TRACE-TOKEN")
+    );
+    assert_eq!(out.header("vary"), Some("X-Tenant-ID, Accept-Encoding, origin"));
+    // A name the inner service did not send is added once, after its own.
+    let inner = Inner::ok()
+        .with_header("access-control-expose-headers", "X-Request-ID")
+        .with_header("access-control-expose-headers", "X-Other-Header");
+    let out = send(&layer, &inner, request("GET", &[("origin", ORIGIN)])).await;
+    assert_eq!(
+        out.header("access-control-expose-headers"),
+        Some("X-Request-ID, X-Other-Header, x-trace-token, x-rate-limit-remaining")
+    );
+}
