@@ -178,6 +178,20 @@ fn credentials_with_a_host_that_only_looks_like_loopback() {
     }
 }
 
+/// A port-wildcard pattern on a loopback address (`http://127.0.0.1:*`, `http://[::1]:*`, the
+/// usual local development servers) is loopback too, like the exact origins it stands for; on
+/// any other address it is not.
+#[test]
+fn credentials_with_a_port_wildcard_on_a_loopback_address() {
+    for origin in ["http://127.0.0.1:*", "http://127.8.9.10:*", "http://[::1]:*"] {
+        assert!(CorsLayer::new().allow_origins([origin]).allow_credentials(true).validate().is_ok(), "{origin}");
+    }
+    for origin in ["http://10.0.0.1:*", "http://[::2]:*"] {
+        let (problem, _) = only_problem(CorsLayer::new().allow_origins([origin]).allow_credentials(true));
+        assert_eq!(problem, ConfigProblem::CredentialsWithInsecureOrigin { origin: origin.into() }, "{origin}");
+    }
+}
+
 /// Any page can send `Origin: null` from a sandboxed iframe, so credentials with the null opt-in
 /// would let every site read the user's data.
 #[test]
