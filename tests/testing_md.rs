@@ -92,7 +92,13 @@ fn hardening_figures_are_the_scripts_defaults() {
     let prose = doc.split("`.ci/hardening.sh` runs").nth(1).expect("the hardening paragraph");
     assert_eq!(number_before(prose, "cases)"), Some(default("PROPTEST_CASES")));
     assert_eq!(number_before(prose, " s run of each"), Some(seconds));
-    assert_eq!(number_before(prose, " mutants)"), Some(default("MUTANTS_MAX")));
+    let (shards, diff_max) = (default("MUTANTS_SHARDS"), default("MUTANTS_DIFF_MAX"));
+    assert_eq!(number_before(prose, " rotating"), Some(shards), "mutants: shards");
+    assert_eq!(number_before(prose, " mutants)"), Some(diff_max), "mutants: most mutants of a diff");
+    let mutation = section(&doc, "## Mutation testing");
+    assert!(mutation.contains(&format!("--shard k/{shards} ")), "Mutation testing: the shard option");
+    assert!(mutation.contains(&format!("mod {shards}, so any {shards} consecutive")), "Mutation testing: k");
+    assert_eq!(number_before(mutation, " mutants in it"), Some(diff_max), "Mutation testing: most mutants of a diff");
 }
 
 /// The text of a section of TESTING.md, from its heading to the next one.
