@@ -41,8 +41,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("bare", _) => axum::serve(listener, app).await?,
         ("tower-cors", false) => axum::serve(listener, app.layer(ours())).await?,
         ("tower-http", false) => axum::serve(listener, app.layer(theirs())).await?,
+        // `axum::serve` wants axum's own body: around the whole router, keep the body type.
         ("tower-cors", true) => {
-            axum::serve(listener, ServiceExt::<Request>::into_make_service(ours().layer(app))).await?
+            let service = ours().keep_body_type().layer(app);
+            axum::serve(listener, ServiceExt::<Request>::into_make_service(service)).await?
         }
         ("tower-http", true) => {
             axum::serve(listener, ServiceExt::<Request>::into_make_service(theirs().layer(app))).await?

@@ -11,12 +11,12 @@ mod workloads;
 
 use std::hint::black_box;
 
-use http::{Request, Response};
-use workloads::{Body, Implementation};
+use http::Request;
+use workloads::{Implementation, Reply};
 
 /// The requests, and nothing else: callgrind's `--toggle-collect` counts this function only.
 #[inline(never)]
-fn measured(run: &mut dyn FnMut(Request<()>) -> Response<Body>, requests: Vec<Request<()>>) {
+fn measured(run: &mut dyn FnMut(Request<()>) -> Reply, requests: Vec<Request<()>>) {
     for request in requests {
         black_box(run(black_box(request)));
     }

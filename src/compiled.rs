@@ -1,5 +1,7 @@
 //! A validated policy together with the answers built from it once.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::answer::PreflightTemplates;
 use crate::error::ConfigError;
 use crate::policy::Policy;
@@ -9,6 +11,8 @@ use crate::settings::Settings;
 pub(crate) struct Compiled {
     pub(crate) policy: Policy,
     pub(crate) templates: PreflightTemplates,
+    /// Whether a CORS layer nested inside this one has been reported.
+    nested_reported: AtomicBool,
 }
 
 impl Compiled {
@@ -16,6 +20,11 @@ impl Compiled {
     pub(crate) fn new(settings: &Settings) -> Result<Self, ConfigError> {
         let policy = Policy::compile(settings)?;
         let templates = PreflightTemplates::new(&policy);
-        Ok(Self { policy, templates })
+        Ok(Self { policy, templates, nested_reported: AtomicBool::new(false) })
+    }
+
+    /// True the first time only: a nested layer is reported once per policy, not per request.
+    pub(crate) fn first_nested_report(&self) -> bool {
+        !self.nested_reported.swap(true, Ordering::Relaxed)
     }
 }

@@ -1,6 +1,7 @@
 //! The response future of [`Cors`](crate::Cors).
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -12,19 +13,23 @@ use tower_service::Service;
 
 use crate::allow_origin::BoxedCheck;
 use crate::answer;
+use crate::body::{BodyKind, WrapBody};
 use crate::compiled::Compiled;
 use crate::grant::{Grant, PreflightGrant, Reason, Refused, Step};
+use crate::nesting;
 use crate::response;
 use crate::trace;
 
 pin_project! {
-    /// Response future of [`Cors`](crate::Cors).
-    pub struct ResponseFuture<S, ReqBody>
+    /// Response future of [`Cors`](crate::Cors). `M` types the response's body: see
+    /// [`BodyKind`](crate::body::BodyKind).
+    pub struct ResponseFuture<S, ReqBody, M = WrapBody>
     where
         S: Service<Request<ReqBody>>,
     {
         #[pin]
         state: State<S, ReqBody>,
+        body: PhantomData<fn() -> M>,
     }
 }
 
@@ -49,6 +54,8 @@ pin_project! {
 pub(crate) enum Write {
     Grant(Grant),
     Preflight(PreflightGrant),
+    /// Nothing: a CORS layer inside decided the request and owns its CORS headers.
+    Nothing,
 }
 
 /// A request waiting for its async origin check, with everything needed to carry out either
@@ -63,29 +70,29 @@ pub(crate) struct Checking<S, ReqBody> {
     pub(crate) refused: Refused,
 }
 
-impl<S, ReqBody> ResponseFuture<S, ReqBody>
+impl<S, ReqBody, M> ResponseFuture<S, ReqBody, M>
 where
     S: Service<Request<ReqBody>>,
 {
     pub(crate) fn inner(future: S::Future, compiled: Arc<Compiled>, write: Write) -> Self {
-        Self { state: State::Inner { future, compiled, write: Some(write) } }
+        Self { state: State::Inner { future, compiled, write: Some(write) }, body: PhantomData }
     }
 
     pub(crate) fn ready(response: Response<()>) -> Self {
-        Self { state: State::Ready { response: Some(response) } }
+        Self { state: State::Ready { response: Some(response) }, body: PhantomData }
     }
 
     pub(crate) fn checking(checking: Box<Checking<S, ReqBody>>) -> Self {
-        Self { state: State::Checking { checking: Some(checking) } }
+        Self { state: State::Checking { checking: Some(checking) }, body: PhantomData }
     }
 }
 
-impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody>
+impl<S, ReqBody, ResBody, M> Future for ResponseFuture<S, ReqBody, M>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: Default,
+    M: BodyKind<ResBody>,
 {
-    type Output = Result<Response<ResBody>, S::Error>;
+    type Output = Result<Response<M::Body>, S::Error>;
 
     // Inlined where it is polled: the response is then written in place instead of copied twice.
     #[inline]
@@ -95,11 +102,15 @@ where
             match state.as_mut().project() {
                 StateProj::Inner { future, compiled, write } => {
                     if write.is_none() {
-                        return Poll::Ready(Ok(polled_after_completion()));
+                        return Poll::Ready(Ok(polled_after_completion::<M, ResBody>()));
+                    }
+                    let (poll, nested) = nesting::watch(|| future.poll(cx));
+                    if nested {
+                        *write = Some(nested_write(compiled));
                     }
                     // Matched in place: binding the result first, or mapping it with a closure,
                     // copies the response once more (measured with callgrind).
-                    let mut response = match ready!(future.poll(cx)) {
+                    let mut response = match ready!(poll) {
                         Ok(response) => response,
                         Err(error) => {
                             // An error finishes the future too.
@@ -114,18 +125,22 @@ where
                         Some(Write::Preflight(grant)) => {
                             response::write_preflight_grant(&compiled.policy, grant, response.headers_mut())
                         }
-                        None => {}
+                        Some(Write::Nothing) | None => {}
                     }
-                    return Poll::Ready(Ok(response));
+                    return Poll::Ready(Ok(response.map(M::inner)));
                 }
                 StateProj::Ready { response } => {
-                    let response = response.take().map(|response| response.map(|()| ResBody::default()));
-                    return Poll::Ready(Ok(response.unwrap_or_else(polled_after_completion)));
+                    let response = response.take().map(|response| response.map(|()| M::empty()));
+                    return Poll::Ready(Ok(response.unwrap_or_else(polled_after_completion::<M, ResBody>)));
                 }
                 StateProj::Checking { checking } => {
-                    let Some(pending) = checking.as_mut() else { return Poll::Ready(Ok(polled_after_completion())) };
+                    let Some(pending) = checking.as_mut() else {
+                        return Poll::Ready(Ok(polled_after_completion::<M, ResBody>()));
+                    };
                     let allowed = ready!(pending.check.as_mut().poll(cx));
-                    let Some(done) = checking.take() else { return Poll::Ready(Ok(polled_after_completion())) };
+                    let Some(done) = checking.take() else {
+                        return Poll::Ready(Ok(polled_after_completion::<M, ResBody>()));
+                    };
                     let Checking { mut service, request, compiled, allowed: on_allowed, refused, .. } = *done;
                     let step = if allowed {
                         on_allowed
@@ -138,12 +153,14 @@ where
                     };
                     match step {
                         Step::Call(grant) => {
-                            let future = service.call(request);
-                            state.set(State::Inner { future, compiled, write: Some(Write::Grant(grant)) });
+                            let (future, nested) = nesting::watch(|| service.call(request));
+                            let write = if nested { nested_write(&compiled) } else { Write::Grant(grant) };
+                            state.set(State::Inner { future, compiled, write: Some(write) });
                         }
                         Step::Passthrough(grant) => {
-                            let future = service.call(request);
-                            state.set(State::Inner { future, compiled, write: Some(Write::Preflight(grant)) });
+                            let (future, nested) = nesting::watch(|| service.call(request));
+                            let write = if nested { nested_write(&compiled) } else { Write::Preflight(grant) };
+                            state.set(State::Inner { future, compiled, write: Some(write) });
                         }
                         Step::Answer(answer) => {
                             let response = answer::answer(&compiled.policy, &compiled.templates, answer);
@@ -156,10 +173,31 @@ where
     }
 }
 
+/// What an outer layer that answers preflights itself says when it finds a CORS layer inside.
+pub(crate) const NESTED: &str = "tower-cors: two CORS layers are nested. The inner layer decides \
+the actual requests that reach it, but the outer one answers every preflight, the inner \
+layer's routes' included, with its own policy. Give each router its own layer without an \
+app-wide one around them (disjoint routers), or set `preflight_passthrough(true)` on the \
+outer layer so that preflights reach the inner one. See the placement guide \
+(tower_cors::guides::axum).";
+
+/// A CORS layer inside this one decided the request, so there is nothing to write. Supported
+/// when this layer passes preflights through; otherwise the inner layer's preflights are
+/// answered by this one, which is reported once per policy, and fails an assertion in debug
+/// builds.
+#[cold]
+pub(crate) fn nested_write(compiled: &Compiled) -> Write {
+    if !compiled.policy.passthrough && compiled.first_nested_report() {
+        trace::nested(NESTED);
+        debug_assert!(false, "{NESTED}");
+    }
+    Write::Nothing
+}
+
 /// Polled again after it completed: an empty 500 on every path rather than a panic, since
 /// nothing that reaches the layer makes it panic once it is built.
-fn polled_after_completion<B: Default>() -> Response<B> {
-    let mut response = Response::new(B::default());
+fn polled_after_completion<M: BodyKind<B>, B>() -> Response<M::Body> {
+    let mut response = Response::new(M::empty());
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     response
 }

@@ -1,6 +1,7 @@
 //! [`CorsLayer`]: the configuration builder and [`Layer`].
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use tower_layer::Layer;
 
 use crate::allow_methods::AllowMethods;
 use crate::allow_origin::AllowOrigin;
+use crate::body::{KeepBody, WrapBody};
 use crate::compiled::Compiled;
 use crate::error::ConfigError;
 use crate::header_list::{AllowHeaders, ExposeHeaders};
@@ -36,12 +38,21 @@ use crate::settings::Settings;
 /// cors.validate()?;
 /// # Ok::<(), tower_cors::ConfigError>(())
 /// ```
-#[derive(Clone)]
+///
+/// `M` types the body of the services' responses: [`WrapBody`] (a [`CorsBody`](crate::CorsBody),
+/// the default), or [`KeepBody`] after [`keep_body_type`](Self::keep_body_type).
 #[must_use]
-pub struct CorsLayer {
+pub struct CorsLayer<M = WrapBody> {
     pub(crate) settings: Settings,
     /// The compiled policy, shared by the clones that axum makes for each route.
     compiled: Arc<OnceLock<Result<Arc<Compiled>, ConfigError>>>,
+    body: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for CorsLayer<M> {
+    fn clone(&self) -> Self {
+        Self { settings: self.settings.clone(), compiled: Arc::clone(&self.compiled), body: PhantomData }
+    }
 }
 
 impl Default for CorsLayer {
@@ -53,7 +64,7 @@ impl Default for CorsLayer {
 impl CorsLayer {
     /// A layer that allows nothing yet: set at least the origins.
     pub fn new() -> Self {
-        Self { settings: Settings::default(), compiled: Arc::default() }
+        Self { settings: Settings::default(), compiled: Arc::default(), body: PhantomData }
     }
 
     /// Any origin, method and request header (but `Authorization`), every response header
@@ -203,6 +214,28 @@ impl CorsLayer {
         self.set(|settings| settings.allow_insecure = allow)
     }
 
+    /// Responses keep the inner service's body type, and the layer's own answers (a preflight,
+    /// a 403) use its `Default`, as tower-http's CORS layer does. Call it last.
+    ///
+    /// Only worth it with axum's `Router::layer`, which boxes every body that is not axum's
+    /// own: a [`CorsBody`](crate::CorsBody) would cost one small allocation a request there.
+    /// The inner service's body must then have a `Default` (axum's `Body` has one; tower-http's
+    /// trace and compression bodies do not: keep the default for them).
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    /// use tower_cors::CorsLayer;
+    ///
+    /// let cors = CorsLayer::new().allow_origins(["https://app.example.com"]).keep_body_type();
+    /// let app: Router = Router::new().route("/", get(|| async { "hello" })).layer(cors);
+    /// # let _ = app;
+    /// ```
+    pub fn keep_body_type(self) -> CorsLayer<KeepBody> {
+        CorsLayer { settings: self.settings, compiled: self.compiled, body: PhantomData }
+    }
+}
+
+impl<M> CorsLayer<M> {
     /// Checks the whole configuration and reports every problem at once.
     ///
     /// The compiled policy is kept, so the layer does no more work when it wraps services.
@@ -219,8 +252,8 @@ impl CorsLayer {
     }
 }
 
-impl<S> Layer<S> for CorsLayer {
-    type Service = Cors<S>;
+impl<S, M> Layer<S> for CorsLayer<M> {
+    type Service = Cors<S, M>;
 
     /// Wraps `inner` in the CORS middleware.
     ///
@@ -238,7 +271,7 @@ impl<S> Layer<S> for CorsLayer {
     }
 }
 
-impl fmt::Debug for CorsLayer {
+impl<M> fmt::Debug for CorsLayer<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.settings;
         f.debug_struct("CorsLayer")

@@ -62,7 +62,7 @@
 //!
 //! # Features
 //!
-//! Every feature is off by default: without any, the crate depends on `http`,
+//! Every feature is off by default: without any, the crate depends on `http`, `http-body`,
 //! `pin-project-lite`, `tower-layer` and `tower-service` only.
 //!
 //! - `tracing`: one `DEBUG` event per refused request, target `tower_cors`, with a stable
@@ -78,6 +78,7 @@ mod allow_methods;
 mod allow_origin;
 mod answer;
 mod any;
+pub mod body;
 mod compiled;
 #[cfg(feature = "serde")]
 mod config;
@@ -89,6 +90,7 @@ mod grpc_web;
 mod head;
 mod header_list;
 mod layer;
+mod nesting;
 mod origin;
 mod origin_matcher;
 mod policy;
@@ -111,6 +113,7 @@ struct ReadmeDoctests;
 pub use allow_methods::AllowMethods;
 pub use allow_origin::{AllowOrigin, OriginPolicy};
 pub use any::Any;
+pub use body::CorsBody;
 #[cfg(feature = "serde")]
 pub use config::CorsConfig;
 pub use error::{ConfigError, ConfigProblem, InvalidOrigin};

@@ -57,17 +57,19 @@
 //! ```
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use tower_layer::Layer;
 
+use crate::body::WrapBody;
 use crate::compiled::Compiled;
 use crate::error::ConfigError;
 use crate::layer::CorsLayer;
 use crate::service::Cors;
 
-impl CorsLayer {
+impl<M> CorsLayer<M> {
     /// Validates this configuration and returns a layer whose policy the returned handle can
     /// replace at runtime. See the [`reload`](crate::reload) module.
     ///
@@ -83,24 +85,31 @@ impl CorsLayer {
     /// # Errors
     ///
     /// A [`ConfigError`] with every problem, as [`validate`](CorsLayer::validate) reports them.
-    pub fn reloadable(self) -> Result<(ReloadLayer, ReloadHandle), ConfigError> {
+    /// The layer keeps this one's body type (see [`CorsLayer::keep_body_type`]).
+    pub fn reloadable(self) -> Result<(ReloadLayer<M>, ReloadHandle), ConfigError> {
         let shared = Arc::new(ArcSwap::new(self.compile()?));
-        Ok((ReloadLayer { shared: Arc::clone(&shared) }, ReloadHandle { shared }))
+        Ok((ReloadLayer { shared: Arc::clone(&shared), body: PhantomData }, ReloadHandle { shared }))
     }
 }
 
 /// A [`Layer`] whose services all follow the policy of one [`ReloadHandle`].
 ///
 /// Made by [`CorsLayer::reloadable`]; already validated, so wrapping a service never panics.
-/// Clones share the same policy.
-#[derive(Clone)]
+/// Clones share the same policy. `M` types the services' response bodies, as on [`CorsLayer`].
 #[must_use]
-pub struct ReloadLayer {
+pub struct ReloadLayer<M = WrapBody> {
     shared: Arc<ArcSwap<Compiled>>,
+    body: PhantomData<fn() -> M>,
 }
 
-impl<S> Layer<S> for ReloadLayer {
-    type Service = Cors<S>;
+impl<M> Clone for ReloadLayer<M> {
+    fn clone(&self) -> Self {
+        Self { shared: Arc::clone(&self.shared), body: PhantomData }
+    }
+}
+
+impl<S, M> Layer<S> for ReloadLayer<M> {
+    type Service = Cors<S, M>;
 
     fn layer(&self, inner: S) -> Self::Service {
         Cors::reloadable(inner, Arc::clone(&self.shared))
@@ -123,18 +132,26 @@ impl ReloadHandle {
     /// # Errors
     ///
     /// A [`ConfigError`] with every problem of `layer`; the policy in use is then left as it was.
-    pub fn reload(&self, layer: CorsLayer) -> Result<(), ConfigError> {
+    pub fn reload<M>(&self, layer: CorsLayer<M>) -> Result<(), ConfigError> {
         self.shared.store(layer.compile()?);
         Ok(())
     }
 
-    /// Another layer following this handle's policy, e.g. for a second router or server.
+    /// Another layer following this handle's policy, e.g. for a second router or server. Its
+    /// services' responses carry a [`CorsBody`](crate::CorsBody); for the inner body type, use
+    /// [`layer_keeping_body_type`](Self::layer_keeping_body_type).
     pub fn layer(&self) -> ReloadLayer {
-        ReloadLayer { shared: Arc::clone(&self.shared) }
+        ReloadLayer { shared: Arc::clone(&self.shared), body: PhantomData }
+    }
+
+    /// Another layer following this handle's policy whose services' responses keep the inner
+    /// service's body type (see [`CorsLayer::keep_body_type`]).
+    pub fn layer_keeping_body_type(&self) -> ReloadLayer<crate::body::KeepBody> {
+        ReloadLayer { shared: Arc::clone(&self.shared), body: PhantomData }
     }
 }
 
-impl fmt::Debug for ReloadLayer {
+impl<M> fmt::Debug for ReloadLayer<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReloadLayer").finish_non_exhaustive()
     }

@@ -1,6 +1,7 @@
 //! The [`Cors`] service: carries out what [`decide`](crate::decision::decide) says, nothing more.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::mem;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -10,11 +11,13 @@ use tower_service::Service;
 
 use crate::allow_origin::BoxedCheck;
 use crate::answer;
+use crate::body::{BodyKind, WrapBody};
 use crate::compiled::Compiled;
 use crate::decision::decide;
-use crate::future::{Checking, ResponseFuture, Write};
+use crate::future::{nested_write, Checking, ResponseFuture, Write};
 use crate::grant::{Action, Refused, Step};
 use crate::head::RequestHead;
+use crate::nesting;
 use crate::trace;
 
 /// Middleware that applies a CORS policy. Built by [`CorsLayer`](crate::CorsLayer).
@@ -32,10 +35,23 @@ use crate::trace;
 /// routers, tonic services and `service_fn`s are `Clone`; wrap a service that is not in
 /// `tower::buffer::Buffer`, or box it as a `BoxCloneService`.
 ///
-/// The layer's own answers (a preflight, a 403) have an empty body, `ResBody::default()`.
-pub struct Cors<S> {
+/// # Its responses' body
+///
+/// By default a [`CorsBody`](crate::CorsBody): the inner service's body, or an empty one for the
+/// layer's own answers (a preflight, a 403), so any inner service fits, whatever its body type.
+/// With [`CorsLayer::keep_body_type`](crate::CorsLayer::keep_body_type) (`M` =
+/// [`KeepBody`](crate::body::KeepBody)) the responses keep the inner service's body type, and the
+/// layer's own answers use its `Default`.
+///
+/// # Nested layers
+///
+/// A CORS layer inside this one (a router's own layer inside an app-wide one) owns the CORS
+/// headers of the requests it decides: this one leaves them as they are. See
+/// [the placement guide](crate::guides::axum) for the nesting that works.
+pub struct Cors<S, M = WrapBody> {
     inner: S,
     policy: PolicySource,
+    body: PhantomData<fn() -> M>,
 }
 
 /// Where each request's policy comes from.
@@ -49,14 +65,14 @@ enum PolicySource {
     Reloadable(Arc<arc_swap::ArcSwap<Compiled>>),
 }
 
-impl<S> Cors<S> {
+impl<S, M> Cors<S, M> {
     pub(crate) fn new(inner: S, compiled: Arc<Compiled>) -> Self {
-        Self { inner, policy: PolicySource::Fixed(compiled) }
+        Self { inner, policy: PolicySource::Fixed(compiled), body: PhantomData }
     }
 
     #[cfg(feature = "reload")]
     pub(crate) fn reloadable(inner: S, shared: Arc<arc_swap::ArcSwap<Compiled>>) -> Self {
-        Self { inner, policy: PolicySource::Reloadable(shared) }
+        Self { inner, policy: PolicySource::Reloadable(shared), body: PhantomData }
     }
 
     /// The inner service.
@@ -75,32 +91,34 @@ impl<S> Cors<S> {
     }
 }
 
-impl<S: Clone> Clone for Cors<S> {
+impl<S: Clone, M> Clone for Cors<S, M> {
     fn clone(&self) -> Self {
-        Self { inner: self.inner.clone(), policy: self.policy.clone() }
+        Self { inner: self.inner.clone(), policy: self.policy.clone(), body: PhantomData }
     }
 }
 
-impl<S: fmt::Debug> fmt::Debug for Cors<S> {
+impl<S: fmt::Debug, M> fmt::Debug for Cors<S, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cors").field("inner", &self.inner).finish_non_exhaustive()
     }
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
+impl<S, M, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S, M>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
-    ResBody: Default,
+    M: BodyKind<ResBody>,
 {
-    type Response = Response<ResBody>;
+    type Response = Response<M::Body>;
     type Error = S::Error;
-    type Future = ResponseFuture<S, ReqBody>;
+    type Future = ResponseFuture<S, ReqBody, M>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        // This layer decides the request: a CORS layer around it leaves its headers alone.
+        nesting::claim();
         match &self.policy {
             PolicySource::Fixed(compiled) => call(&mut self.inner, compiled, request),
             #[cfg(feature = "reload")]
@@ -118,11 +136,11 @@ where
 /// the decision, the response and the future, so a reload never half-applies to a request.
 /// Always inlined, like the steps below it: a request passed by value is otherwise copied.
 #[inline(always)]
-fn call<S, ReqBody, ResBody>(
+fn call<S, ReqBody, ResBody, M>(
     inner: &mut S,
     compiled: &Arc<Compiled>,
     request: Request<ReqBody>,
-) -> ResponseFuture<S, ReqBody>
+) -> ResponseFuture<S, ReqBody, M>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
 {
@@ -135,9 +153,7 @@ where
     match decide_and_trace(compiled, &request) {
         // `carry_out`'s arm for the usual action, repeated here: moving the request into
         // `carry_out` costs a 224-byte copy on every request (measured with callgrind).
-        Action::Now(Step::Call(grant)) => {
-            ResponseFuture::inner(inner.call(request), Arc::clone(compiled), Write::Grant(grant))
-        }
+        Action::Now(Step::Call(grant)) => call_inner(inner, compiled, Write::Grant(grant), request),
         action => carry_out(inner, compiled, action, request),
     }
 }
@@ -154,22 +170,18 @@ fn decide_and_trace(compiled: &Compiled, head: &impl RequestHead) -> Action<Boxe
 /// The one `match` on what to do with a decided request. Always inlined: the request would
 /// otherwise be copied into it and back out.
 #[inline(always)]
-fn carry_out<S, ReqBody, ResBody>(
+fn carry_out<S, ReqBody, ResBody, M>(
     inner: &mut S,
     compiled: &Arc<Compiled>,
     action: Action<BoxedCheck>,
     request: Request<ReqBody>,
-) -> ResponseFuture<S, ReqBody>
+) -> ResponseFuture<S, ReqBody, M>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
 {
     match action {
-        Action::Now(Step::Call(grant)) => {
-            ResponseFuture::inner(inner.call(request), Arc::clone(compiled), Write::Grant(grant))
-        }
-        Action::Now(Step::Passthrough(grant)) => {
-            ResponseFuture::inner(inner.call(request), Arc::clone(compiled), Write::Preflight(grant))
-        }
+        Action::Now(Step::Call(grant)) => call_inner(inner, compiled, Write::Grant(grant), request),
+        Action::Now(Step::Passthrough(grant)) => call_inner(inner, compiled, Write::Preflight(grant), request),
         Action::Now(Step::Answer(answer)) => {
             ResponseFuture::ready(answer::answer(&compiled.policy, &compiled.templates, answer))
         }
@@ -177,18 +189,35 @@ where
     }
 }
 
+/// Calls the inner service; if a CORS layer inside it decides the request, there is nothing to
+/// write. Always inlined, for the request's sake.
+#[inline(always)]
+fn call_inner<S, ReqBody, ResBody, M>(
+    inner: &mut S,
+    compiled: &Arc<Compiled>,
+    write: Write,
+    request: Request<ReqBody>,
+) -> ResponseFuture<S, ReqBody, M>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    let (future, nested) = nesting::watch(|| inner.call(request));
+    let write = if nested { nested_write(compiled) } else { write };
+    ResponseFuture::inner(future, Arc::clone(compiled), write)
+}
+
 /// The async path: the ready service goes with the request and is called only if the check
 /// leads there; a clone, not yet ready, takes its place for the next `poll_ready`. Out of line:
 /// boxing the request here would otherwise make every request pay for a copy of it.
 #[inline(never)]
-fn wait_for_check<S, ReqBody, ResBody>(
+fn wait_for_check<S, ReqBody, ResBody, M>(
     inner: &mut S,
     compiled: &Arc<Compiled>,
     check: BoxedCheck,
     allowed: Step,
     refused: Refused,
     request: Request<ReqBody>,
-) -> ResponseFuture<S, ReqBody>
+) -> ResponseFuture<S, ReqBody, M>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
 {

@@ -27,3 +27,16 @@ pub(crate) fn refused(reason: Reason, value: &[u8]) {
         );
     }
 }
+
+/// Says that a CORS layer is nested inside one that answers preflights itself: a `WARN` event
+/// with the `tracing` feature, once per policy.
+#[cfg(not(feature = "tracing"))]
+#[inline(always)]
+pub(crate) fn nested(_message: &str) {}
+
+/// Says that a CORS layer is nested inside one that answers preflights itself: a `WARN` event,
+/// target `tower_cors`.
+#[cfg(feature = "tracing")]
+pub(crate) fn nested(message: &str) {
+    tracing::warn!(target: "tower_cors", "{message}");
+}

@@ -12,7 +12,7 @@ use densa_alloc::{measure, CountingAllocator};
 use http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN, VARY};
 use http::{HeaderName, Method, Request, Response, StatusCode};
 use tower::Layer;
-use tower_cors::{Cors, CorsLayer};
+use tower_cors::{Cors, CorsBody, CorsLayer};
 use workloads::{call, preflight, request, App, Body, KIB, MIB};
 
 #[global_allocator]
@@ -23,7 +23,7 @@ const APP_RESPONSE: u64 = 2;
 
 /// Allocations (including reallocations) made on this thread while `service` answers `request`,
 /// after one warm-up request so that lazy, once-only initialisation is not counted.
-fn allocations(service: &mut Cors<App>, request: &Request<()>) -> (u64, Response<Body>) {
+fn allocations(service: &mut Cors<App>, request: &Request<()>) -> (u64, Response<CorsBody<Body>>) {
     assert!(densa_alloc::is_active(), "the counting allocator must be installed");
     call(service, request.clone());
     let request = request.clone();

@@ -187,7 +187,7 @@ async fn router_layer_after_the_routes_answers_preflights_everywhere() {
 async fn the_layer_around_the_whole_router_sees_every_request_first() {
     let hits = Hits::default();
     let app = Router::new().route("/items", hits.routes());
-    let service = tower::Layer::layer(&cors(), app);
+    let service = tower::Layer::layer(&cors().keep_body_type(), app);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {

@@ -17,6 +17,7 @@ use http::header::{
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use tower::{Layer, Service};
+use tower_cors::CorsBody;
 
 /// The response body of the inner service.
 pub(crate) type Body = Full<Bytes>;
@@ -42,10 +43,33 @@ impl Service<Request<()>> for App {
     }
 }
 
+/// A response of the bare service or tower-http (the inner body), or of tower-cors (the inner
+/// body in a `CorsBody`). Every implementation pays the same move into it.
+pub(crate) enum Reply {
+    Inner(Response<Body>),
+    Wrapped(Response<CorsBody<Body>>),
+}
+
+impl Reply {
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            Reply::Inner(response) => response.status(),
+            Reply::Wrapped(response) => response.status(),
+        }
+    }
+
+    pub(crate) fn headers(&self) -> &http::HeaderMap {
+        match self {
+            Reply::Inner(response) => response.headers(),
+            Reply::Wrapped(response) => response.headers(),
+        }
+    }
+}
+
 /// Drives one request through a service whose futures complete at once (no executor needed).
-pub(crate) fn call<S>(service: &mut S, request: Request<()>) -> Response<Body>
+pub(crate) fn call<S, B>(service: &mut S, request: Request<()>) -> Response<B>
 where
-    S: Service<Request<()>, Response = Response<Body>, Error = Infallible>,
+    S: Service<Request<()>, Response = Response<B>, Error = Infallible>,
 {
     NOOP_WAKER.with(|waker| {
         let mut cx = Context::from_waker(waker);
@@ -114,20 +138,20 @@ impl Workload {
     pub(crate) fn with_service<R>(
         &self,
         implementation: Implementation,
-        f: impl FnOnce(&mut dyn FnMut(Request<()>) -> Response<Body>) -> R,
+        f: impl FnOnce(&mut dyn FnMut(Request<()>) -> Reply) -> R,
     ) -> R {
         match implementation {
             Implementation::Bare => {
                 let mut service = App;
-                f(&mut |request| call(&mut service, request))
+                f(&mut |request| Reply::Inner(call(&mut service, request)))
             }
             Implementation::TowerCors => {
                 let mut service = self.tower_cors.clone().layer(App);
-                f(&mut |request| call(&mut service, request))
+                f(&mut |request| Reply::Wrapped(call(&mut service, request)))
             }
             Implementation::TowerHttp => {
                 let mut service = self.tower_http.clone().layer(App);
-                f(&mut |request| call(&mut service, request))
+                f(&mut |request| Reply::Inner(call(&mut service, request)))
             }
         }
     }

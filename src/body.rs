@@ -1,0 +1,165 @@
+//! Response bodies: [`CorsBody`], and how [`Cors`](crate::Cors) types its responses' bodies.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http_body::{Body, Frame, SizeHint};
+use pin_project_lite::pin_project;
+
+pin_project! {
+    /// The response body of [`Cors`](crate::Cors): the inner service's body, or an empty one for
+    /// the layer's own answers (a preflight, a 403).
+    ///
+    /// With it the layer wraps any service, whatever its body type: a `TraceLayer`, a
+    /// compression layer or a tonic server inside the CORS layer included. (tower-http's CORS
+    /// layer needs `ResBody: Default`, which tower-http's own trace and compression bodies lack.)
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use http_body::Body;
+    /// use http_body_util::{BodyExt, Full};
+    /// use tower_cors::CorsBody;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let empty = CorsBody::<Full<Bytes>>::empty();
+    /// assert!(empty.is_end_stream());
+    /// let inner = CorsBody::new(Full::new(Bytes::from_static(b"[]")));
+    /// assert_eq!(inner.collect().await.unwrap().to_bytes(), "[]");
+    /// # }
+    /// ```
+    pub struct CorsBody<B> {
+        #[pin]
+        kind: Kind<B>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<B> {
+        Inner { #[pin] body: B },
+        Empty,
+    }
+}
+
+impl<B> CorsBody<B> {
+    /// The inner service's body.
+    pub fn new(body: B) -> Self {
+        Self { kind: Kind::Inner { body } }
+    }
+
+    /// The empty body of the layer's own answers.
+    pub fn empty() -> Self {
+        Self { kind: Kind::Empty }
+    }
+
+    /// The inner service's body, or `None` for one of the layer's own answers.
+    pub fn into_inner(self) -> Option<B> {
+        match self.kind {
+            Kind::Inner { body } => Some(body),
+            Kind::Empty => None,
+        }
+    }
+}
+
+impl<B> Default for CorsBody<B> {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl<B: Body> Body for CorsBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    #[inline]
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        match self.project().kind.project() {
+            KindProj::Inner { body } => body.poll_frame(cx),
+            KindProj::Empty => Poll::Ready(None),
+        }
+    }
+
+    #[inline]
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Inner { body } => body.is_end_stream(),
+            Kind::Empty => true,
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Inner { body } => body.size_hint(),
+            Kind::Empty => SizeHint::with_exact(0),
+        }
+    }
+}
+
+impl<B: fmt::Debug> fmt::Debug for CorsBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Inner { body } => f.debug_tuple("CorsBody").field(body).finish(),
+            Kind::Empty => f.write_str("CorsBody::Empty"),
+        }
+    }
+}
+
+/// How [`Cors`](crate::Cors) types the body of its responses, given the inner service's body
+/// type `B`: [`WrapBody`] (the default) or [`KeepBody`].
+pub trait BodyKind<B>: sealed::Sealed {
+    /// The body of the layer's responses.
+    type Body;
+
+    /// The inner service's body, as the layer's.
+    fn inner(body: B) -> Self::Body;
+
+    /// An empty body, for the layer's own answers.
+    fn empty() -> Self::Body;
+}
+
+/// Responses carry a [`CorsBody`]: works with every inner service. The default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WrapBody;
+
+/// Responses keep the inner service's body type, and the layer's own answers use its
+/// `Default`. Chosen with [`CorsLayer::keep_body_type`](crate::CorsLayer::keep_body_type): for
+/// axum's `Router::layer`, which boxes every body that is not its own, a [`CorsBody`] included.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeepBody;
+
+impl<B> BodyKind<B> for WrapBody {
+    type Body = CorsBody<B>;
+
+    #[inline(always)]
+    fn inner(body: B) -> CorsBody<B> {
+        CorsBody::new(body)
+    }
+
+    #[inline(always)]
+    fn empty() -> CorsBody<B> {
+        CorsBody::empty()
+    }
+}
+
+impl<B: Default> BodyKind<B> for KeepBody {
+    type Body = B;
+
+    #[inline(always)]
+    fn inner(body: B) -> B {
+        body
+    }
+
+    #[inline(always)]
+    fn empty() -> B {
+        B::default()
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::WrapBody {}
+    impl Sealed for super::KeepBody {}
+}

@@ -1,0 +1,75 @@
+//! Nested CORS layers, detected without touching the request or the response.
+//!
+//! A layer that calls or polls its inner service first arms a thread-local slot; a layer
+//! reached inside, which decides the request itself, marks the slot claimed. The outer layer
+//! reads the slot when the call or the poll returns, so it learns that an inner layer owns the
+//! request's CORS headers. A response extension would say the same, but inserting one
+//! allocates a map on every response; the slot costs a few instructions.
+//!
+//! Exact for every inner layer reached while the outer one calls or polls, which covers
+//! `ServiceBuilder` stacks and axum routers (a route's service is called while the router's
+//! future is polled). A layer reached on another task (behind a `tower::buffer::Buffer`) is
+//! not seen.
+
+use std::cell::Cell;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// No layer is calling or polling on this thread.
+    Idle,
+    /// A layer is calling or polling its inner service.
+    Armed,
+    /// An inner layer decided a request while the slot was armed.
+    Claimed,
+}
+
+thread_local! {
+    static SLOT: Cell<Slot> = const { Cell::new(Slot::Idle) };
+}
+
+/// Runs `f` (the inner service's `call`, or a poll of its future) with the slot armed, and
+/// says whether a layer inside claimed the request meanwhile.
+#[inline(always)]
+pub(crate) fn watch<T>(f: impl FnOnce() -> T) -> (T, bool) {
+    let previous = SLOT.replace(Slot::Armed);
+    let output = f();
+    // Restoring the outer value keeps a layer further out informed: its own claim stands.
+    let claimed = SLOT.replace(previous) == Slot::Claimed;
+    (output, claimed)
+}
+
+/// Tells a layer further out, if one is watching, that this layer decides the request.
+#[inline(always)]
+pub(crate) fn claim() {
+    SLOT.with(|slot| {
+        if slot.get() == Slot::Armed {
+            slot.set(Slot::Claimed);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{claim, watch};
+
+    #[test]
+    fn a_claim_reaches_only_the_layer_watching() {
+        let ((), claimed) = watch(|| ());
+        assert!(!claimed);
+        let ((), claimed) = watch(claim);
+        assert!(claimed);
+        // Three layers: the middle one claims for the outer and watches the inner, which claims.
+        let (inner_claimed, outer_claimed) = watch(|| {
+            claim();
+            watch(claim).1
+        });
+        assert!(inner_claimed && outer_claimed);
+        // A middle layer that claims does not make the outer one see a claim from further in.
+        let (inner_claimed, outer_claimed) = watch(|| watch(claim).1);
+        assert!(inner_claimed);
+        assert!(!outer_claimed);
+        // Nobody watching: a claim changes nothing for the next watcher.
+        claim();
+        assert!(!watch(|| ()).1);
+    }
+}
