@@ -16,7 +16,7 @@ pin_project! {
     /// layer needs `ResBody: Default`, which tower-http's own trace and compression bodies lack.)
     ///
     /// ```
-    /// use bytes::Bytes;
+    /// use axum::body::Bytes;
     /// use http_body::Body;
     /// use http_body_util::{BodyExt, Full};
     /// use tower_cors::CorsBody;

@@ -97,6 +97,10 @@ where
     // Inlined where it is polled: the response is then written in place instead of copied twice.
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // This layer decides the request: a CORS layer around it, polling this future, leaves
+        // its headers alone. (Claimed here rather than in `call`, so that only polls are
+        // watched: `call` moves the request, which any more code there makes the compiler copy.)
+        nesting::claim();
         let mut state = self.project().state;
         loop {
             match state.as_mut().project() {
@@ -104,20 +108,27 @@ where
                     if write.is_none() {
                         return Poll::Ready(Ok(polled_after_completion::<M, ResBody>()));
                     }
-                    let (poll, nested) = nesting::watch(|| future.poll(cx));
-                    if nested {
-                        *write = Some(nested_write(compiled));
-                    }
+                    let watch = nesting::Watch::start();
                     // Matched in place: binding the result first, or mapping it with a closure,
                     // copies the response once more (measured with callgrind).
-                    let mut response = match ready!(poll) {
-                        Ok(response) => response,
-                        Err(error) => {
+                    let mut response = match future.poll(cx) {
+                        Poll::Ready(Ok(response)) => response.map(M::inner),
+                        Poll::Ready(Err(error)) => {
+                            watch.end();
                             // An error finishes the future too.
                             *write = None;
                             return Poll::Ready(Err(error));
                         }
+                        Poll::Pending => {
+                            if watch.end() {
+                                *write = Some(nested_write(compiled));
+                            }
+                            return Poll::Pending;
+                        }
                     };
+                    if watch.end() {
+                        *write = Some(nested_write(compiled));
+                    }
                     match write.take() {
                         Some(Write::Grant(grant)) => {
                             response::write_grant(&compiled.policy, grant, response.headers_mut())
@@ -127,7 +138,7 @@ where
                         }
                         Some(Write::Nothing) | None => {}
                     }
-                    return Poll::Ready(Ok(response.map(M::inner)));
+                    return Poll::Ready(Ok(response));
                 }
                 StateProj::Ready { response } => {
                     let response = response.take().map(|response| response.map(|()| M::empty()));
@@ -153,13 +164,13 @@ where
                     };
                     match step {
                         Step::Call(grant) => {
-                            let (future, nested) = nesting::watch(|| service.call(request));
-                            let write = if nested { nested_write(&compiled) } else { Write::Grant(grant) };
+                            let future = service.call(request);
+                            let write = Write::Grant(grant);
                             state.set(State::Inner { future, compiled, write: Some(write) });
                         }
                         Step::Passthrough(grant) => {
-                            let (future, nested) = nesting::watch(|| service.call(request));
-                            let write = if nested { nested_write(&compiled) } else { Write::Preflight(grant) };
+                            let future = service.call(request);
+                            let write = Write::Preflight(grant);
                             state.set(State::Inner { future, compiled, write: Some(write) });
                         }
                         Step::Answer(answer) => {

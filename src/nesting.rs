@@ -27,15 +27,25 @@ thread_local! {
     static SLOT: Cell<Slot> = const { Cell::new(Slot::Idle) };
 }
 
-/// Runs `f` (the inner service's `call`, or a poll of its future) with the slot armed, and
-/// says whether a layer inside claimed the request meanwhile.
-#[inline(always)]
-pub(crate) fn watch<T>(f: impl FnOnce() -> T) -> (T, bool) {
-    let previous = SLOT.replace(Slot::Armed);
-    let output = f();
-    // Restoring the outer value keeps a layer further out informed: its own claim stands.
-    let claimed = SLOT.replace(previous) == Slot::Claimed;
-    (output, claimed)
+/// The slot armed while a layer calls its inner service or polls its future.
+#[must_use]
+pub(crate) struct Watch {
+    previous: Slot,
+}
+
+impl Watch {
+    /// Arms the slot.
+    #[inline(always)]
+    pub(crate) fn start() -> Self {
+        Self { previous: SLOT.replace(Slot::Armed) }
+    }
+
+    /// Disarms it, and says whether a layer inside claimed the request meanwhile. Restoring the
+    /// outer value keeps a layer further out informed: its own claim stands.
+    #[inline(always)]
+    pub(crate) fn end(self) -> bool {
+        SLOT.replace(self.previous) == Slot::Claimed
+    }
 }
 
 /// Tells a layer further out, if one is watching, that this layer decides the request.
@@ -50,7 +60,13 @@ pub(crate) fn claim() {
 
 #[cfg(test)]
 mod tests {
-    use super::{claim, watch};
+    use super::{claim, Watch};
+
+    fn watch<T>(f: impl FnOnce() -> T) -> (T, bool) {
+        let watch = Watch::start();
+        let output = f();
+        (output, watch.end())
+    }
 
     #[test]
     fn a_claim_reaches_only_the_layer_watching() {
