@@ -573,9 +573,7 @@ async fn run(row: &Row) -> Vec<Outcome> {
         let (status, headers) = server.send(*probe).await;
         seen.push(Outcome {
             status,
-            allow_origin: headers
-                .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
-                .map(|v| v.to_str().unwrap().to_owned()),
+            allow_origin: headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).map(|v| v.to_str().unwrap().to_owned()),
             vary: headers.get_all(header::VARY).iter().map(|v| v.to_str().unwrap().to_owned()).collect(),
             ran: hits.count() > before,
         });
@@ -589,7 +587,8 @@ async fn every_stack_gives_what_the_guide_says() {
     let mut wrong = Vec::new();
     for row in &rows {
         let seen = run(row).await;
-        let line: Vec<String> = row.expect.iter().zip(&seen).map(|((probe, _), got)| format!("{probe}: {got}")).collect();
+        let line: Vec<String> =
+            row.expect.iter().zip(&seen).map(|((probe, _), got)| format!("{probe}: {got}")).collect();
         println!("{}: {}", row.name, line.join("; "));
         for ((probe, expected), got) in row.expect.iter().zip(&seen) {
             if got != expected {
