@@ -375,6 +375,25 @@ fn rows() -> Vec<Row> {
             ],
         ),
         row(
+            "passive-outside",
+            |hits| {
+                routes(hits)
+                    .layer(middleware::from_fn(require_bearer))
+                    .layer(cors())
+                    .layer(TraceLayer::new_for_http())
+                    .layer(PropagateRequestIdLayer::x_request_id())
+                    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            },
+            vec![
+                // Layers that never answer on their own change nothing outside the CORS layer.
+                (preflight("/items"), Outcome::preflight()),
+                (get_("/items"), ok()),
+                (anonymous("/items"), Outcome::cors(S::UNAUTHORIZED)),
+                (get_("/nope"), Outcome::cors(S::NOT_FOUND)),
+                (NOT_ALLOWED, Outcome::cors(S::METHOD_NOT_ALLOWED)),
+            ],
+        ),
+        row(
             "auth-outside",
             |hits| routes(hits).layer(cors()).layer(middleware::from_fn(require_bearer)),
             vec![
