@@ -21,7 +21,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode, StatusCode as S};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -268,8 +268,6 @@ struct Row {
 fn row(name: &'static str, app: fn(&Hits) -> Router, expect: Vec<(Probe, Outcome)>) -> Row {
     Row { name, app, expect }
 }
-
-use StatusCode as S;
 
 /// The stacks. Each names the guide's row it backs (`docs/axum.md`).
 fn rows() -> Vec<Row> {
