@@ -673,11 +673,8 @@ async fn the_recommended_stack_exposes_the_request_id_and_the_challenge() {
 // ENABLE AFTER nesting:         S::INTERNAL_SERVER_ERROR.into_response()
 // ENABLE AFTER nesting:     });
 // ENABLE AFTER nesting:     let hits = Hits::default();
-// ENABLE AFTER nesting:     let app = Router::new()
-// ENABLE AFTER nesting:         .nest("/api", routes(&hits).layer(cors()))
-// ENABLE AFTER nesting:         .merge(public(&hits))
-// ENABLE AFTER nesting:         .layer(public_cors())
-// ENABLE AFTER nesting:         .layer(catch);
+// ENABLE AFTER nesting:     let app =
+// ENABLE AFTER nesting:         Router::new().nest("/api", routes(&hits).layer(cors())).merge(public(&hits)).layer(public_cors()).layer(catch);
 // ENABLE AFTER nesting:     let server = Server::start(app).await;
 // ENABLE AFTER nesting:     let (status, _) = server.send(get_("/api/items")).await;
 // ENABLE AFTER nesting:     assert_eq!(status, S::INTERNAL_SERVER_ERROR);
