@@ -324,33 +324,33 @@ fn rows() -> Vec<Row> {
                 (get_("/panic"), Outcome::cors(S::INTERNAL_SERVER_ERROR).ran()),
             ],
         ),
-        // ENABLE AFTER CorsBody: row(
-        // ENABLE AFTER CorsBody:     "service-builder-with-trace",
-        // ENABLE AFTER CorsBody:     |hits| {
-        // ENABLE AFTER CorsBody:         routes(hits).layer(
-        // ENABLE AFTER CorsBody:             ServiceBuilder::new()
-        // ENABLE AFTER CorsBody:                 .layer(cors())
-        // ENABLE AFTER CorsBody:                 .layer(TraceLayer::new_for_http())
-        // ENABLE AFTER CorsBody:                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        // ENABLE AFTER CorsBody:                 .layer(PropagateRequestIdLayer::x_request_id())
-        // ENABLE AFTER CorsBody:                 .layer(TimeoutLayer::with_status_code(S::REQUEST_TIMEOUT, TIMEOUT))
-        // ENABLE AFTER CorsBody:                 .layer(CatchPanicLayer::new())
-        // ENABLE AFTER CorsBody:                 .layer(middleware::from_fn(require_bearer))
-        // ENABLE AFTER CorsBody:                 // Last: it changes the request body type, which `from_fn` does not take.
-        // ENABLE AFTER CorsBody:                 .layer(RequestBodyLimitLayer::new(LIMIT)),
-        // ENABLE AFTER CorsBody:         )
-        // ENABLE AFTER CorsBody:     },
-        // ENABLE AFTER CorsBody:     vec![
-        // ENABLE AFTER CorsBody:         (preflight("/items"), Outcome::preflight()),
-        // ENABLE AFTER CorsBody:         (get_("/items"), ok()),
-        // ENABLE AFTER CorsBody:         (anonymous("/items"), Outcome::cors(S::UNAUTHORIZED)),
-        // ENABLE AFTER CorsBody:         (get_("/nope"), Outcome::cors(S::NOT_FOUND)),
-        // ENABLE AFTER CorsBody:         (NOT_ALLOWED, Outcome::cors(S::METHOD_NOT_ALLOWED)),
-        // ENABLE AFTER CorsBody:         (get_("/slow"), Outcome::cors(S::REQUEST_TIMEOUT).ran()),
-        // ENABLE AFTER CorsBody:         (TOO_LARGE, Outcome::cors(S::PAYLOAD_TOO_LARGE)),
-        // ENABLE AFTER CorsBody:         (get_("/panic"), Outcome::cors(S::INTERNAL_SERVER_ERROR).ran()),
-        // ENABLE AFTER CorsBody:     ],
-        // ENABLE AFTER CorsBody: ),
+        row(
+            "service-builder-with-trace",
+            |hits| {
+                routes(hits).layer(
+                    ServiceBuilder::new()
+                        .layer(cors())
+                        .layer(TraceLayer::new_for_http())
+                        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                        .layer(PropagateRequestIdLayer::x_request_id())
+                        .layer(TimeoutLayer::with_status_code(S::REQUEST_TIMEOUT, TIMEOUT))
+                        .layer(CatchPanicLayer::new())
+                        .layer(middleware::from_fn(require_bearer))
+                        // Last: it changes the request body type, which `from_fn` does not take.
+                        .layer(RequestBodyLimitLayer::new(LIMIT)),
+                )
+            },
+            vec![
+                (preflight("/items"), Outcome::preflight()),
+                (get_("/items"), ok()),
+                (anonymous("/items"), Outcome::cors(S::UNAUTHORIZED)),
+                (get_("/nope"), Outcome::cors(S::NOT_FOUND)),
+                (NOT_ALLOWED, Outcome::cors(S::METHOD_NOT_ALLOWED)),
+                (get_("/slow"), Outcome::cors(S::REQUEST_TIMEOUT).ran()),
+                (TOO_LARGE, Outcome::cors(S::PAYLOAD_TOO_LARGE)),
+                (get_("/panic"), Outcome::cors(S::INTERNAL_SERVER_ERROR).ran()),
+            ],
+        ),
         row(
             "drift",
             |hits| {
@@ -526,24 +526,31 @@ fn rows() -> Vec<Row> {
                 (get_("/nope"), Outcome::any(S::NOT_FOUND)),
             ],
         ),
-        // ENABLE AFTER nesting: row(
-        // ENABLE AFTER nesting:     "nested-layers-passthrough",
-        // ENABLE AFTER nesting:     |hits| {
-        // ENABLE AFTER nesting:         Router::new()
-        // ENABLE AFTER nesting:             .nest("/api", routes(hits).layer(cors()))
-        // ENABLE AFTER nesting:             .merge(public(hits))
-        // ENABLE AFTER nesting:             .layer(public_cors().preflight_passthrough(true))
-        // ENABLE AFTER nesting:     },
-        // ENABLE AFTER nesting:     vec![
-        // ENABLE AFTER nesting:         // The inner layer answers its routes' preflights and owns their headers.
-        // ENABLE AFTER nesting:         (preflight("/api/items"), Outcome::preflight()),
-        // ENABLE AFTER nesting:         (get_("/api/items"), ok()),
-        // ENABLE AFTER nesting:         (get_("/public"), Outcome::any(S::OK).ran()),
-        // ENABLE AFTER nesting:         (get_("/api/nope"), Outcome::any(S::NOT_FOUND)),
-        // ENABLE AFTER nesting:     ],
-        // ENABLE AFTER nesting: ),
+        row(
+            "nested-layers-passthrough",
+            |hits| {
+                Router::new()
+                    .nest("/api", routes(hits).layer(cors()))
+                    .merge(public(hits))
+                    .layer(public_cors().preflight_passthrough(true))
+            },
+            vec![
+                // The inner layer answers its routes' preflights and owns their headers.
+                (preflight("/api/items"), Outcome::preflight()),
+                (get_("/api/items"), ok()),
+                (get_("/public"), Outcome::any(S::OK).ran()),
+                (get_("/api/nope"), Outcome::any(S::NOT_FOUND)),
+                // The price of passthrough: the outer layer's own routes get their preflights
+                // answered by the router, here a 405 (and no grant: the public policy does not
+                // allow `PUT`), which fails the browser's preflight.
+                (preflight("/public"), Outcome::bare(S::METHOD_NOT_ALLOWED).vary(&[PASSTHROUGH_VARY])),
+            ],
+        ),
     ]
 }
+
+/// `Vary` of a passed-through preflight under any origin.
+const PASSTHROUGH_VARY: &str = "access-control-request-method, access-control-request-headers";
 
 struct Server {
     address: SocketAddr,
@@ -656,28 +663,28 @@ async fn the_recommended_stack_exposes_the_request_id_and_the_challenge() {
     }
 }
 
-// ENABLE AFTER nesting: /// An outer layer that answers preflights itself, around a router with its own layer, is a bug in
-// ENABLE AFTER nesting: /// the app: debug builds panic on the first request through both.
-// ENABLE AFTER nesting: #[cfg(debug_assertions)]
-// ENABLE AFTER nesting: #[tokio::test]
-// ENABLE AFTER nesting: async fn two_nested_layers_that_both_answer_preflights_panic_in_debug_builds() {
-// ENABLE AFTER nesting:     let message = Arc::new(std::sync::Mutex::new(String::new()));
-// ENABLE AFTER nesting:     let slot = message.clone();
-// ENABLE AFTER nesting:     let catch = CatchPanicLayer::custom(move |panic: Box<dyn std::any::Any + Send>| {
-// ENABLE AFTER nesting:         let text = panic
-// ENABLE AFTER nesting:             .downcast_ref::<String>()
-// ENABLE AFTER nesting:             .cloned()
-// ENABLE AFTER nesting:             .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-// ENABLE AFTER nesting:             .unwrap_or_default();
-// ENABLE AFTER nesting:         *slot.lock().unwrap() = text;
-// ENABLE AFTER nesting:         S::INTERNAL_SERVER_ERROR.into_response()
-// ENABLE AFTER nesting:     });
-// ENABLE AFTER nesting:     let hits = Hits::default();
-// ENABLE AFTER nesting:     let app =
-// ENABLE AFTER nesting:         Router::new().nest("/api", routes(&hits).layer(cors())).merge(public(&hits)).layer(public_cors()).layer(catch);
-// ENABLE AFTER nesting:     let server = Server::start(app).await;
-// ENABLE AFTER nesting:     let (status, _) = server.send(get_("/api/items")).await;
-// ENABLE AFTER nesting:     assert_eq!(status, S::INTERNAL_SERVER_ERROR);
-// ENABLE AFTER nesting:     let message = message.lock().unwrap().clone();
-// ENABLE AFTER nesting:     assert!(message.starts_with("tower-cors: two CORS layers are nested"), "{message:?}");
-// ENABLE AFTER nesting: }
+/// An outer layer that answers preflights itself, around a router with its own layer, is a bug in
+/// the app: debug builds panic on the first request through both.
+#[cfg(debug_assertions)]
+#[tokio::test]
+async fn two_nested_layers_that_both_answer_preflights_panic_in_debug_builds() {
+    let message = Arc::new(std::sync::Mutex::new(String::new()));
+    let slot = message.clone();
+    let catch = CatchPanicLayer::custom(move |panic: Box<dyn std::any::Any + Send>| {
+        let text = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
+        *slot.lock().unwrap() = text;
+        S::INTERNAL_SERVER_ERROR.into_response()
+    });
+    let hits = Hits::default();
+    let app =
+        Router::new().nest("/api", routes(&hits).layer(cors())).merge(public(&hits)).layer(public_cors()).layer(catch);
+    let server = Server::start(app).await;
+    let (status, _) = server.send(get_("/api/items")).await;
+    assert_eq!(status, S::INTERNAL_SERVER_ERROR);
+    let message = message.lock().unwrap().clone();
+    assert!(message.starts_with("tower-cors: two CORS layers are nested"), "{message:?}");
+}
