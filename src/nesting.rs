@@ -1,15 +1,17 @@
 //! Nested CORS layers, detected without touching the request or the response.
 //!
-//! A layer that calls or polls its inner service first arms a thread-local slot; a layer
+//! A layer that polls its inner service's future first arms a thread-local slot; a layer
 //! reached inside, which decides the request itself, marks the slot claimed. The outer layer
-//! reads the slot when the call or the poll returns, so it learns that an inner layer owns the
-//! request's CORS headers. A response extension would say the same, but inserting one
+//! reads the slot when the poll returns, so it learns that an inner layer owns the request's
+//! CORS headers. A response extension would say the same, but inserting one
 //! allocates a map on every response; the slot costs a few instructions.
 //!
-//! Exact for every inner layer reached while the outer one calls or polls, which covers
-//! `ServiceBuilder` stacks and axum routers (a route's service is called while the router's
-//! future is polled). A layer reached on another task (behind a `tower::buffer::Buffer`) is
-//! not seen.
+//! Inner layers claim when their response future is polled, and outer layers watch only their
+//! polls: `call` moves the request, which any more code there makes the compiler copy. Exact
+//! for every inner layer whose future is polled inside the outer layer's poll, which covers
+//! `ServiceBuilder` stacks, axum routers and `tower::buffer::Buffer` (its worker calls the
+//! service, the caller polls the future). A layer whose future is polled on another task (a
+//! service that spawns the rest of the stack) is not seen.
 
 use std::cell::Cell;
 
@@ -27,7 +29,7 @@ thread_local! {
     static SLOT: Cell<Slot> = const { Cell::new(Slot::Idle) };
 }
 
-/// The slot armed while a layer calls its inner service or polls its future.
+/// The slot armed while a layer polls its inner service's future.
 #[must_use]
 pub(crate) struct Watch {
     previous: Slot,

@@ -319,3 +319,24 @@ async fn a_subscriber_at_info_sees_nothing() {
     send(&layer(), &inner, request("GET", &[("origin", "")])).await;
     assert_eq!(capture.take(), []);
 }
+
+/// An outer layer that answers preflights itself around another layer is reported once per
+/// policy, as a `WARN` with what to do (in a debug build the first report also panics).
+#[test]
+fn nested_layers_are_reported_once_as_a_warning() {
+    use tower::{ServiceBuilder, ServiceExt};
+    let (capture, _guard) = capture();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let service = ServiceBuilder::new().layer(CorsLayer::permissive()).layer(layer()).service(Inner::ok());
+    for _ in 0..3 {
+        let service = service.clone();
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            runtime.block_on(service.oneshot(request("GET", &[("origin", APP)])))
+        }));
+    }
+    let events = capture.take();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!((events[0].target.as_str(), events[0].level), ("tower_cors", Level::WARN));
+    let message = &events[0].fields["message"];
+    assert!(message.starts_with("tower-cors: two CORS layers are nested."), "{message}");
+}
