@@ -40,9 +40,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match (mode.as_str(), around_router) {
         ("bare", _) => axum::serve(listener, app).await?,
         ("tower-cors", false) => axum::serve(listener, app.layer(ours())).await?,
+        // `Router::layer` boxes every body that is not axum's own, a `CorsBody` included.
+        ("tower-cors-keep", false) => axum::serve(listener, app.layer(ours().keep_body_type())).await?,
         ("tower-http", false) => axum::serve(listener, app.layer(theirs())).await?,
         // `axum::serve` wants axum's own body: around the whole router, keep the body type.
-        ("tower-cors", true) => {
+        ("tower-cors" | "tower-cors-keep", true) => {
             let service = ours().keep_body_type().layer(app);
             axum::serve(listener, ServiceExt::<Request>::into_make_service(service)).await?
         }

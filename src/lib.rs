@@ -34,13 +34,21 @@
 //!   [`block_disallowed_origins`](CorsLayer::block_disallowed_origins)).
 //!
 //! `Vary` is merged with the inner service's, never replaced or duplicated, and left alone when
-//! it is `*`. On CORS requests the layer owns the grant headers: it writes each once, replacing
-//! or removing any the inner service set; on a request without `Origin` it leaves the inner
-//! service's headers as they are.
+//! it is `*` (a layer outside this one may still add a line of its own). On CORS requests the
+//! layer owns the grant headers: it writes each once, replacing or removing any the inner
+//! service set; on a request without `Origin` it leaves the inner service's headers as they are.
 //!
 //! Every option (passthrough, blocking, the same-origin exemption, any origin) is applied in one
 //! decision; an async origin check only delays which of its two outcomes is carried out, and
 //! the inner service's `call` runs only when that outcome is to call it.
+//!
+//! # Any service, and layers within layers
+//!
+//! Responses carry a [`CorsBody`]: the inner service's body, or an empty one for the layer's own
+//! answers, so the layer wraps any service (a `TraceLayer` or a tonic server inside it too);
+//! [`CorsLayer::keep_body_type`] keeps the inner body type where it has a `Default`. A CORS layer
+//! nested inside this one owns the headers of the requests it decides; see the
+//! [placement guide](guides::axum#two-layers-on-one-request).
 //!
 //! # Configuration is checked before the first request
 //!
@@ -52,8 +60,9 @@
 //!
 //! # Guides
 //!
-//! - [Where the layer goes in axum](guides::axum), and why `MethodRouter::route_layer` breaks
-//!   preflights.
+//! - [Where the layer goes in axum](guides::axum): the last `.layer` call on the router, so that
+//!   the errors of authentication, timeouts, body limits and panic catchers are readable; nested
+//!   routers and nested layers; why `MethodRouter::route_layer` breaks preflights.
 //! - [gRPC-web with tonic](guides::grpc_web).
 //! - [Security considerations](guides::security): CORS is not access control.
 //! - [Migrating from tower-http](guides::migrating_from_tower_http).
