@@ -42,6 +42,10 @@ fn cors_headers<B>(response: &Response<B>) -> BTreeMap<String, String> {
     headers
 }
 
+/// The private API's grant to `APP` on an actual request.
+const PRIVATE_GRANT: &[(&str, &str)] =
+    &[("access-control-allow-origin", APP), ("access-control-allow-credentials", "true"), ("vary", "origin")];
+
 fn expect(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
 }
@@ -54,14 +58,7 @@ async fn an_outer_layer_leaves_the_inner_layers_grant_alone() {
 
     // Before: the outer layer wrote `*` over the inner grant and removed its credentials.
     let response = service.clone().oneshot(request("GET", &[("origin", APP)])).await.unwrap();
-    assert_eq!(
-        cors_headers(&response),
-        expect(&[
-            ("access-control-allow-origin", APP),
-            ("access-control-allow-credentials", "true"),
-            ("vary", "origin"),
-        ])
-    );
+    assert_eq!(cors_headers(&response), expect(PRIVATE_GRANT));
     // Refused by the inner layer: the outer one adds no `*`.
     let response = service.clone().oneshot(request("GET", &[("origin", OTHER)])).await.unwrap();
     assert_eq!(cors_headers(&response), expect(&[("vary", "origin")]));
@@ -153,14 +150,7 @@ async fn a_layer_behind_a_buffer_is_seen() {
         .layer(private_api())
         .service(inner.clone());
     let response = service.oneshot(request("GET", &[("origin", APP)])).await.unwrap();
-    assert_eq!(
-        cors_headers(&response),
-        expect(&[
-            ("access-control-allow-origin", APP),
-            ("access-control-allow-credentials", "true"),
-            ("vary", "origin"),
-        ])
-    );
+    assert_eq!(cors_headers(&response), expect(PRIVATE_GRANT));
 }
 
 /// The documented limit: a layer whose future is polled on another task (a service that spawns
@@ -205,14 +195,7 @@ fn an_outer_layer_answering_preflights_around_another_panics_once_in_debug_build
     assert!(message.contains("preflight_passthrough(true)"), "{message}");
 
     let response = runtime.block_on(service.oneshot(request("GET", &[("origin", APP)]))).unwrap();
-    assert_eq!(
-        cors_headers(&response),
-        expect(&[
-            ("access-control-allow-origin", APP),
-            ("access-control-allow-credentials", "true"),
-            ("vary", "origin"),
-        ])
-    );
+    assert_eq!(cors_headers(&response), expect(PRIVATE_GRANT));
 }
 
 /// `keep_body_type` answers with the inner service's body type, its `Default` for the layer's
