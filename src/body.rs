@@ -163,3 +163,71 @@ mod sealed {
     impl Sealed for super::WrapBody {}
     impl Sealed for super::KeepBody {}
 }
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use axum::body::Bytes;
+    use http_body::Body;
+    use http_body_util::Full;
+
+    use super::{BodyKind, CorsBody, KeepBody, WrapBody};
+
+    struct Noop;
+
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    /// Every frame of `body`, polled to its end (the bodies here are always ready).
+    fn frames<B: Body<Data = Bytes>>(body: B) -> Vec<Bytes>
+    where
+        B::Error: std::fmt::Debug,
+    {
+        let waker = Waker::from(Arc::new(Noop));
+        let mut cx = Context::from_waker(&waker);
+        let mut body = pin!(body);
+        let mut frames = Vec::new();
+        loop {
+            match body.as_mut().poll_frame(&mut cx) {
+                Poll::Ready(Some(Ok(frame))) => frames.push(frame.into_data().unwrap_or_default()),
+                Poll::Ready(Some(Err(error))) => panic!("{error:?}"),
+                Poll::Ready(None) => return frames,
+                Poll::Pending => panic!("always ready"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_inner_body_passes_through_and_the_empty_one_is_empty() {
+        let inner = CorsBody::new(Full::new(Bytes::from_static(b"[1]")));
+        assert!(!inner.is_end_stream());
+        assert_eq!(inner.size_hint().exact(), Some(3));
+        assert_eq!(format!("{inner:?}"), format!("CorsBody({:?})", Full::new(Bytes::from_static(b"[1]"))));
+        assert_eq!(frames(inner), [Bytes::from_static(b"[1]")]);
+
+        let empty = CorsBody::<Full<Bytes>>::default();
+        assert!(empty.is_end_stream());
+        assert_eq!(empty.size_hint().exact(), Some(0));
+        assert_eq!(format!("{empty:?}"), "CorsBody::Empty");
+        assert!(frames(empty).is_empty());
+
+        // An inner body that is already at its end says so.
+        assert!(CorsBody::new(Full::new(Bytes::new())).is_end_stream());
+        assert!(CorsBody::new(Full::new(Bytes::new())).into_inner().is_some());
+        assert!(CorsBody::<Full<Bytes>>::empty().into_inner().is_none());
+    }
+
+    #[test]
+    fn body_kinds_wrap_or_keep() {
+        let wrapped = <WrapBody as BodyKind<Full<Bytes>>>::inner(Full::new(Bytes::from_static(b"x")));
+        assert_eq!(frames(wrapped), [Bytes::from_static(b"x")]);
+        assert!(<WrapBody as BodyKind<Full<Bytes>>>::empty().into_inner().is_none());
+        let kept: String = <KeepBody as BodyKind<String>>::inner("x".to_owned());
+        assert_eq!(kept, "x");
+        assert_eq!(<KeepBody as BodyKind<String>>::empty(), "");
+    }
+}

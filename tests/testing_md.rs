@@ -158,3 +158,17 @@ fn the_reader_finds_figures_and_only_them() {
     let doc = "| Kind | Where |\n|---|---|\n| **Unit tests** | `src/*.rs` |\n";
     assert_eq!(row(doc, "Unit tests")[1], "`src/*.rs`");
 }
+
+/// Mutation testing runs the integration tests `.cargo/mutants.toml` names: a new test file is
+/// named there, run by it or left out with a reason.
+#[test]
+fn every_test_file_is_named_in_the_mutants_configuration() {
+    let config = std::fs::read_to_string(".cargo/mutants.toml").unwrap();
+    for entry in std::fs::read_dir("tests").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            assert!(config.contains(&name), "{name} is not named in .cargo/mutants.toml");
+        }
+    }
+}
