@@ -385,3 +385,33 @@ async fn merged_lists_keep_one_copy_of_names_that_differ_only_in_case() {
         Some("X-Request-ID, X-Other-Header, x-trace-token, x-rate-limit-remaining")
     );
 }
+
+/// The gRPC-web preset as a browser's gRPC-web client meets it: a preflight for `POST` with the
+/// client's headers, then the call, whose status trailers-in-headers the page must read.
+#[tokio::test]
+async fn the_grpc_web_preset_grants_what_grpc_web_clients_send() {
+    let layer = CorsLayer::grpc_web([ORIGIN]);
+    let inner = Inner::ok();
+    let asked = "content-type,grpc-timeout,x-grpc-web,x-user-agent";
+    let preflight = request(
+        "OPTIONS",
+        &[("origin", ORIGIN), ("access-control-request-method", "POST"), ("access-control-request-headers", asked)],
+    );
+    let answer = send(&layer, &inner, preflight).await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert_eq!(answer.header("access-control-allow-origin"), Some(ORIGIN));
+    // `POST` is safelisted: the browser needs no `Access-Control-Allow-Methods` for it.
+    assert_eq!(answer.header("access-control-allow-methods"), None);
+    assert_eq!(answer.header("access-control-allow-headers"), Some(asked));
+    assert_eq!(answer.header("access-control-max-age"), Some("7200"));
+    assert_eq!(answer.header("access-control-allow-credentials"), None);
+
+    let call =
+        send(&layer, &inner, request("POST", &[("origin", ORIGIN), ("content-type", "application/grpc-web")])).await;
+    assert_eq!(call.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(
+        call.header("access-control-expose-headers"),
+        Some("grpc-status, grpc-message, grpc-status-details-bin")
+    );
+    assert_eq!(CorsLayer::GRPC_WEB_MAX_AGE.as_secs(), 7200);
+}
