@@ -83,7 +83,7 @@ impl Engine {
             return Err(format!("no {}", browser.display()));
         }
         if on_path(&driver).is_none() {
-            return Err(format!("no {driver} on the PATH"));
+            return Err(if driver.contains('/') { format!("no {driver}") } else { format!("no {driver} on the PATH") });
         }
         Ok(())
     }
