@@ -1,27 +1,55 @@
 #!/usr/bin/env bash
-# Browser acceptance tests: headless Chromium, driven through chromedriver, runs fetch() against
-# APIs wrapped in tower-cors, and the demo page. Installs chromium and chromium-driver with apt-get
-# when absent. A browser that cannot start fails this script: it is never a skip.
+# Browser acceptance tests in three engines, one after the other: Chromium (through chromedriver),
+# Firefox ESR (geckodriver) and WebKitGTK's MiniBrowser (WebKitWebDriver), each running fetch()
+# against APIs wrapped in tower-cors, and the demo page. Installs what is absent: the browsers,
+# the WebKit driver, Xvfb and xauth with apt-get, geckodriver with cargo install. MiniBrowser has
+# no headless mode, so the tests run under xvfb-run. An engine that cannot start, or that ran no
+# case, fails this script: it is never a skip.
+#
+# Environment: BROWSER_ENGINES (chromium,firefox,webkit) runs and requires only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+engines="${BROWSER_ENGINES:-chromium,firefox,webkit}"
+export BROWSER_ENGINES="$engines"
+fail() { echo "browser tests FAILED: $*" >&2; exit 1; }
 
+minibrowser() { ls /usr/lib/*/webkit2gtk-4.1/MiniBrowser 2>/dev/null | head -n 1; }
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null 2>&1 || missing+=(webkit2gtk-driver)
+[ -n "$(minibrowser)" ] || missing+=(libwebkit2gtk-4.1-0)
+command -v xvfb-run >/dev/null 2>&1 || missing+=(xvfb)
+command -v xauth >/dev/null 2>&1 || missing+=(xauth)
 if ((${#missing[@]})); then
     sudo=""
     [[ "$(id -u)" == 0 ]] || sudo="sudo"
     $sudo apt-get update
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
-echo "$(chromium --version 2>/dev/null) / $(chromedriver --version)"
+# Firefox's WebDriver server is not packaged by Debian: built once per machine, as the other
+# cargo tools of CI are.
+command -v geckodriver >/dev/null || cargo install --locked geckodriver --version '^0.37'
+
+echo "chromium: $(chromium --version 2>/dev/null) / $(chromedriver --version)"
+echo "firefox:  $(firefox-esr --version 2>/dev/null) / $(geckodriver --version | head -n 1)"
+echo "webkit:   WebKitGTK $(dpkg-query -W -f='${Version}' libwebkit2gtk-4.1-0 2>/dev/null) / $(minibrowser)"
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-# The browser tests are #[ignore]d so that plain `cargo test` passes without a browser; run them.
-cargo test --all-features --test browser -- --ignored --nocapture 2>&1 | tee "$log"
-# Guard against a run that silently ran nothing (a renamed test, a filter).
-if ! grep -Eq '^test result: ok\. [1-9][0-9]* passed' "$log"; then
-    echo "browser tests: nothing ran" >&2
-    exit 1
-fi
+# Built before Xvfb starts; the browser tests are #[ignore]d so that plain `cargo test` passes
+# without a browser: run them, on a virtual display for MiniBrowser.
+cargo test --all-features --test browser --no-run
+xvfb-run -a -s "-screen 0 1280x1024x24" \
+    cargo test --all-features --test browser -- --ignored --nocapture 2>&1 | tee "$log"
+# Guard against a run that silently ran nothing (a renamed test, a filter, an engine not found).
+grep -Eq '^test result: ok\. [1-9][0-9]* passed' "$log" || fail "nothing ran"
+echo
+for engine in ${engines//,/ }; do
+    summary="$(grep -E "^engine $engine: [0-9]+ cases, " "$log" || true)"
+    [ -n "$summary" ] || fail "$engine ran no case"
+    grep -Eq "^engine $engine: [1-9][0-9]* cases, " <<<"$summary" || fail "$summary"
+    grep -Eq "^engine $engine: demo page as expected" "$log" || fail "$engine did not check the demo page"
+    echo "$summary"
+done

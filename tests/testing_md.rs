@@ -114,6 +114,23 @@ fn model_props_default() -> usize {
     source[at + 11..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
 }
 
+/// The real-browser row and section: as many cases as `tests/browser.rs` lists, in as many
+/// engines as its harness knows.
+#[test]
+fn browser_figures_are_the_suites() {
+    let source = read("tests/browser.rs");
+    let cases = source.lines().filter(|l| l.trim_end() == "        Case {").count();
+    let harness = read("tests/browser/harness.rs");
+    let all = harness.split("const ALL: [Self; ").nth(1).expect("the harness lists its engines in Engine::ALL");
+    let engines: usize = all.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap();
+    assert_eq!(figure("Real browser", "cases"), cases, "cases in tests/browser.rs");
+    assert_eq!(figure("Real browser", "engines"), engines, "engines in Engine::ALL");
+    let doc = testing_md();
+    let browsers = section(&doc, "## Real browsers");
+    assert_eq!(number_before(browsers, " cases run in each engine"), Some(cases), "Real browsers section");
+    assert_eq!(browsers.matches(&format!("| {cases}, all as expected")).count(), engines, "one row per engine");
+}
+
 /// The WPT vectors: the rows of each transcribed table, and the files they come from.
 #[test]
 fn wpt_vectors_are_counted() {

@@ -1,6 +1,7 @@
-//! Starting chromedriver and a headless Chromium session on a fresh profile, and stopping both.
+//! The three browser engines, each driven through its own WebDriver server: starting the driver
+//! on a free port and a headless (or Xvfb-displayed) session on a fresh profile, and stopping both.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -11,38 +12,219 @@ use tokio::process::{Child, Command};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// A headless Chromium driven through chromedriver.
+/// A browser engine, with the Debian packages that provide it and its WebDriver server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Engine {
+    /// `chromium` with `chromedriver` (package `chromium-driver`); headless.
+    Chromium,
+    /// `firefox-esr` with `geckodriver` (`cargo install geckodriver`); headless.
+    Firefox,
+    /// WebKitGTK's `MiniBrowser` with `WebKitWebDriver` (package `webkit2gtk-driver`); it has no
+    /// headless mode, so it needs a display: `xvfb-run -a`.
+    WebKit,
+}
+
+impl Engine {
+    pub(crate) const ALL: [Self; 3] = [Self::Chromium, Self::Firefox, Self::WebKit];
+
+    /// The name the summary lines and `.ci/browser.sh` use.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Chromium => "chromium",
+            Self::Firefox => "firefox",
+            Self::WebKit => "webkit",
+        }
+    }
+
+    /// The WebDriver server: the environment variable, else this name on the `PATH`.
+    fn driver(self) -> String {
+        let (var, default) = match self {
+            Self::Chromium => ("CHROMEDRIVER", "chromedriver"),
+            Self::Firefox => ("GECKODRIVER", "geckodriver"),
+            Self::WebKit => ("WEBKIT_WEBDRIVER", "WebKitWebDriver"),
+        };
+        std::env::var(var).unwrap_or_else(|_| default.into())
+    }
+
+    /// The browser binary: the environment variable, else where Debian installs it.
+    fn browser(self) -> PathBuf {
+        let (var, default) = match self {
+            Self::Chromium => ("CHROMIUM", "/usr/bin/chromium"),
+            Self::Firefox => ("FIREFOX", "/usr/bin/firefox-esr"),
+            Self::WebKit => ("MINIBROWSER", "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"),
+        };
+        if let Ok(path) = std::env::var(var) {
+            return path.into();
+        }
+        if self == Self::WebKit {
+            // Under the multiarch library folder: /usr/lib/<triple>/webkit2gtk-4.1/MiniBrowser.
+            let found = std::fs::read_dir("/usr/lib").into_iter().flatten().flatten().find_map(|dir| {
+                let candidate = dir.path().join("webkit2gtk-4.1/MiniBrowser");
+                candidate.is_file().then_some(candidate)
+            });
+            if let Some(found) = found {
+                return found;
+            }
+        }
+        default.into()
+    }
+
+    /// Whether both the browser and its driver are there; an engine that is installed but cannot
+    /// start fails the test, it is never skipped.
+    /// `BROWSER_ENGINES` (names, separated by commas) runs only those.
+    pub(crate) fn installed(self) -> Result<(), String> {
+        if let Ok(wanted) = std::env::var("BROWSER_ENGINES") {
+            if !wanted.split(',').any(|name| name.trim() == self.name()) {
+                return Err(format!("not in BROWSER_ENGINES={wanted}"));
+            }
+        }
+        let (browser, driver) = (self.browser(), self.driver());
+        if !browser.is_file() {
+            return Err(format!("no {}", browser.display()));
+        }
+        if on_path(&driver).is_none() {
+            return Err(if driver.contains('/') { format!("no {driver}") } else { format!("no {driver} on the PATH") });
+        }
+        Ok(())
+    }
+
+    /// The driver's command line, listening on `port` (and, for geckodriver, with a free port for
+    /// WebDriver BiDi, so that two sessions at once do not both ask for its default 9222).
+    fn driver_args(self, port: u16) -> Result<Vec<String>, Error> {
+        Ok(match self {
+            Self::Chromium | Self::WebKit => vec![format!("--port={port}")],
+            Self::Firefox => {
+                let bidi = free_port()?;
+                vec!["--port".into(), port.to_string(), "--websocket-port".into(), bidi.to_string()]
+            }
+        })
+    }
+
+    /// The session's capabilities: each engine's own way of naming the binary and its options.
+    fn capabilities(self, browser: &Path, profile: &Path) -> Value {
+        let timeouts = json!({ "script": 30_000, "pageLoad": 30_000 });
+        match self {
+            Self::Chromium => {
+                // The flags that work as root on CI machines and keep Chromium off the network.
+                let args = [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-dev-shm-usage",
+                ]
+                .iter()
+                .map(|arg| (*arg).to_owned())
+                .chain([format!("--user-data-dir={}", profile.display())])
+                .collect::<Vec<_>>();
+                json!({
+                    "browserName": "chrome",
+                    "goog:chromeOptions": { "binary": browser, "args": args },
+                    "timeouts": timeouts,
+                })
+            }
+            // geckodriver makes (and removes) a fresh profile itself. The prefs switch off
+            // Firefox's own connections, which the closed network would refuse anyway.
+            Self::Firefox => json!({
+                "browserName": "firefox",
+                "moz:firefoxOptions": {
+                    "binary": browser,
+                    "args": ["-headless"],
+                    "prefs": {
+                        "network.proxy.type": 0,
+                        "app.update.enabled": false,
+                        "app.update.auto": false,
+                        "app.normandy.enabled": false,
+                        "browser.safebrowsing.malware.enabled": false,
+                        "browser.safebrowsing.phishing.enabled": false,
+                        "browser.safebrowsing.blockedURIs.enabled": false,
+                        "browser.safebrowsing.downloads.enabled": false,
+                        "browser.safebrowsing.downloads.remote.enabled": false,
+                        "browser.search.update": false,
+                        "browser.region.update.enabled": false,
+                        "browser.region.network.url": "",
+                        "browser.shell.checkDefaultBrowser": false,
+                        "network.captive-portal-service.enabled": false,
+                        "network.connectivity-service.enabled": false,
+                        "network.dns.disablePrefetch": true,
+                        "network.prefetch-next": false,
+                        "network.http.speculative-parallel-limit": 0,
+                        "extensions.update.enabled": false,
+                        "extensions.getAddons.cache.enabled": false,
+                        "datareporting.policy.dataSubmissionEnabled": false,
+                        "datareporting.healthreport.uploadEnabled": false,
+                        "toolkit.telemetry.enabled": false,
+                    },
+                },
+                "timeouts": timeouts,
+            }),
+            // MiniBrowser must be told it is automated; WebKitWebDriver's sessions are ephemeral.
+            Self::WebKit => json!({
+                "browserName": "MiniBrowser",
+                "webkitgtk:browserOptions": { "binary": browser, "args": ["--automation"] },
+                "timeouts": timeouts,
+            }),
+        }
+    }
+
+    /// A word every user agent of this engine contains.
+    fn user_agent_mark(self) -> &'static str {
+        match self {
+            Self::Chromium => "Chrome/",
+            Self::Firefox => "Firefox/",
+            Self::WebKit => "AppleWebKit/",
+        }
+    }
+}
+
+/// A browser driven through its WebDriver server.
 pub(crate) struct Browser {
     client: Client,
     driver: Child,
     profile: PathBuf,
+    /// The browser's name and version, as the driver reported them.
+    version: String,
     user_agent: String,
 }
 
 impl Browser {
-    /// Starts chromedriver on a free port and opens a session; every failure is an error, never a skip.
-    ///
-    /// `CHROMEDRIVER` and `CHROMIUM` override the binaries (default: `chromedriver` on the `PATH`,
-    /// `/usr/bin/chromium`).
-    pub(crate) async fn start() -> Result<Self, Error> {
-        let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    /// Starts `engine`'s driver on a free port and opens a session; every failure is an error,
+    /// never a skip.
+    pub(crate) async fn start(engine: Engine) -> Result<Self, Error> {
+        if engine == Engine::WebKit && std::env::var_os("DISPLAY").is_none() {
+            return Err("WebKit needs a display: run the tests under `xvfb-run -a` (.ci/browser.sh does)".into());
+        }
+        let (driver_bin, browser) = (engine.driver(), engine.browser());
+        let port = free_port()?;
         let mut driver = Command::new(&driver_bin)
-            .arg(format!("--port={port}"))
+            .args(engine.driver_args(port)?)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| format!("cannot start `{driver_bin}` (install chromium-driver, or set CHROMEDRIVER): {e}"))?;
-        wait_until_listening(&mut driver, port).await?;
+            .map_err(|e| format!("cannot start `{driver_bin}`: {e}"))?;
+        wait_until_listening(&mut driver, &driver_bin, port).await?;
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
-        let profile = std::env::temp_dir().join(format!("tower-cors-chromium-{}-{nanos}", std::process::id()));
-        let mut browser =
-            Self { client: connect(port, &chromium, &profile).await?, driver, profile, user_agent: String::new() };
+        let profile = std::env::temp_dir().join(format!("tower-cors-{}-{}-{nanos}", engine.name(), std::process::id()));
+        let capabilities = engine.capabilities(&browser, &profile);
+        let Value::Object(capabilities) = capabilities else { unreachable!("a JSON object literal") };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .map_err(|e| format!("cannot open a session of {} through {driver_bin}: {e}", browser.display()))?;
+        let reported = |key: &str| {
+            client.capabilities().and_then(|c| c.get(key)).and_then(Value::as_str).unwrap_or("?").to_owned()
+        };
+        let version = format!("{} {}", reported("browserName"), reported("browserVersion"));
+        let mut browser = Self { client, driver, profile, version, user_agent: String::new() };
         // Fail early, with a clear message, if the session cannot even run a script.
         match browser.client.execute("return navigator.userAgent", vec![]).await {
-            Ok(Value::String(user_agent)) if user_agent.contains("Chrome") => {
+            Ok(Value::String(user_agent)) if user_agent.contains(engine.user_agent_mark()) => {
                 browser.user_agent = user_agent;
                 Ok(browser)
             }
@@ -53,7 +235,12 @@ impl Browser {
         }
     }
 
-    /// The browser's `navigator.userAgent`, with its version.
+    /// The browser's name and version as its driver reported them: `chrome 156.0.8078.73`.
+    pub(crate) fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The browser's `navigator.userAgent`.
     pub(crate) fn user_agent(&self) -> &str {
         &self.user_agent
     }
@@ -68,7 +255,7 @@ impl Browser {
         Ok(self.client.execute(script, args).await?)
     }
 
-    /// Closes the session (which quits Chromium), stops chromedriver and removes the profile.
+    /// Closes the session (which quits the browser), stops the driver and removes the profile.
     pub(crate) async fn stop(mut self) {
         self.stop_mut().await;
     }
@@ -78,54 +265,33 @@ impl Browser {
             eprintln!("closing the WebDriver session failed: {error}");
         }
         if let Err(error) = self.driver.kill().await {
-            eprintln!("stopping chromedriver failed: {error}");
+            eprintln!("stopping the WebDriver server failed: {error}");
         }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
-/// Connects to chromedriver once it listens, asking for headless Chromium with the flags that
-/// work as root on CI machines and a fresh profile.
-async fn connect(port: u16, chromium: &str, profile: &std::path::Path) -> Result<Client, Error> {
-    let args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-    ]
-    .iter()
-    .map(|arg| (*arg).to_owned())
-    .chain([format!("--user-data-dir={}", profile.display())])
-    .collect::<Vec<_>>();
-    let capabilities = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": { "binary": chromium, "args": args },
-        "timeouts": { "script": 30_000, "pageLoad": 30_000 },
-    });
-    let Value::Object(capabilities) = capabilities else { unreachable!("a JSON object literal") };
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .map_err(|e| {
-            format!("cannot open a Chromium session through chromedriver (is `{chromium}` installed?): {e}").into()
-        })
+fn free_port() -> Result<u16, Error> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Waits until chromedriver accepts connections, failing if it exits or takes over 20 s.
-async fn wait_until_listening(driver: &mut Child, port: u16) -> Result<(), Error> {
+/// `name` itself when it is a path, else the first file of that name in the `PATH`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    if name.contains('/') {
+        return Path::new(name).is_file().then(|| name.into());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
+}
+
+/// Waits until the driver accepts connections, failing if it exits or takes over 20 s.
+async fn wait_until_listening(driver: &mut Child, name: &str, port: u16) -> Result<(), Error> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
         if let Some(status) = driver.try_wait()? {
-            return Err(format!("chromedriver exited before listening: {status}").into());
+            return Err(format!("{name} exited before listening: {status}").into());
         }
         if Instant::now() > deadline {
-            return Err("chromedriver did not listen within 20 s".into());
+            return Err(format!("{name} did not listen within 20 s").into());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
