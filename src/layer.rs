@@ -259,14 +259,17 @@ impl<S, M> Layer<S> for CorsLayer<M> {
     ///
     /// # Panics
     ///
-    /// If the configuration is invalid, with every problem in the message. Call
-    /// [`CorsLayer::validate`] first to handle the error instead; nothing panics once the
-    /// layer is built, neither in `poll_ready` nor in `call`.
+    /// If the configuration is invalid, with every problem in the message, at the caller's
+    /// location. Call [`CorsLayer::validate`] first to handle the error instead; nothing panics
+    /// once the layer is built, neither in `poll_ready` nor in `call`.
+    #[track_caller]
     fn layer(&self, inner: S) -> Self::Service {
         match self.compile() {
             Ok(policy) => Cors::new(inner, policy),
             #[allow(clippy::panic)]
-            Err(error) => panic!("{error}"),
+            Err(error) => {
+                panic!("{error}\n(call CorsLayer::validate() at startup to handle this as an error, not a panic)")
+            }
         }
     }
 }

@@ -305,6 +305,7 @@ fn layer_panics_once_at_construction_with_every_problem() {
     let message = panic.downcast_ref::<String>().expect("panic message");
     assert!(message.contains("2 problems"), "{message}");
     assert!(message.contains("TRACE") && message.contains("credentials"), "{message}");
+    assert!(message.ends_with("(call CorsLayer::validate() at startup to handle this as an error, not a panic)"));
 }
 
 #[test]
