@@ -120,15 +120,12 @@ where
                             return Poll::Ready(Err(error));
                         }
                         Poll::Pending => {
-                            if watch.end() {
-                                *write = Some(nested_write(compiled));
-                            }
+                            // A layer between may finish the inner layer's future before its own.
+                            end_watch(watch, compiled, write);
                             return Poll::Pending;
                         }
                     };
-                    if watch.end() {
-                        *write = Some(nested_write(compiled));
-                    }
+                    end_watch(watch, compiled, write);
                     match write.take() {
                         Some(Write::Grant(grant)) => {
                             response::write_grant(&compiled.policy, grant, response.headers_mut())
@@ -165,13 +162,11 @@ where
                     match step {
                         Step::Call(grant) => {
                             let future = service.call(request);
-                            let write = Write::Grant(grant);
-                            state.set(State::Inner { future, compiled, write: Some(write) });
+                            state.set(State::Inner { future, compiled, write: Some(Write::Grant(grant)) });
                         }
                         Step::Passthrough(grant) => {
                             let future = service.call(request);
-                            let write = Write::Preflight(grant);
-                            state.set(State::Inner { future, compiled, write: Some(write) });
+                            state.set(State::Inner { future, compiled, write: Some(Write::Preflight(grant)) });
                         }
                         Step::Answer(answer) => {
                             let response = answer::answer(&compiled.policy, &compiled.templates, answer);
@@ -185,19 +180,28 @@ where
 }
 
 /// What an outer layer that answers preflights itself says when it finds a CORS layer inside.
-pub(crate) const NESTED: &str = "tower-cors: two CORS layers are nested. The inner layer decides \
+const NESTED: &str = "tower-cors: two CORS layers are nested. The inner layer decides \
 the actual requests that reach it, but the outer one answers every preflight, the inner \
 layer's routes' included, with its own policy. Give each router its own layer without an \
 app-wide one around them (disjoint routers), or set `preflight_passthrough(true)` on the \
 outer layer so that preflights reach the inner one. See the placement guide \
 (tower_cors::guides::axum).";
 
+/// Ends a watch over a poll of the inner future: if a CORS layer inside claimed the request,
+/// this layer writes nothing.
+#[inline(always)]
+fn end_watch(watch: nesting::Watch, compiled: &Compiled, write: &mut Option<Write>) {
+    if watch.end() {
+        *write = Some(nested_write(compiled));
+    }
+}
+
 /// A CORS layer inside this one decided the request, so there is nothing to write. Supported
 /// when this layer passes preflights through; otherwise the inner layer's preflights are
 /// answered by this one, which is reported once per policy, and fails an assertion in debug
 /// builds.
 #[cold]
-pub(crate) fn nested_write(compiled: &Compiled) -> Write {
+fn nested_write(compiled: &Compiled) -> Write {
     if !compiled.policy.passthrough && compiled.first_nested_report() {
         trace::nested(NESTED);
         debug_assert!(false, "{NESTED}");

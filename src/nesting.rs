@@ -17,9 +17,9 @@ use std::cell::Cell;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Slot {
-    /// No layer is calling or polling on this thread.
+    /// No layer is polling its inner future on this thread.
     Idle,
-    /// A layer is calling or polling its inner service.
+    /// A layer is polling its inner future.
     Armed,
     /// An inner layer decided a request while the slot was armed.
     Claimed,

@@ -7,8 +7,6 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
 use http::header::ORIGIN;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body as _;
@@ -29,25 +27,20 @@ fn private_api() -> CorsLayer {
     CorsLayer::new().allow_origins([APP]).allow_methods([Method::PUT]).allow_credentials(true)
 }
 
-/// The CORS headers and `Vary` of a response, one entry per name (lines joined by "; ").
-fn cors_headers<B>(response: &Response<B>) -> BTreeMap<String, String> {
-    let mut headers = BTreeMap::<String, String>::new();
-    for (name, value) in response.headers() {
-        let name = name.as_str();
-        if name.starts_with("access-control-") || name == "vary" {
-            let value = value.to_str().unwrap().to_owned();
-            headers.entry(name.to_owned()).and_modify(|v| *v = format!("{v}; {value}")).or_insert(value);
-        }
-    }
-    headers
+/// The CORS headers and `Vary` of a response, sorted, one entry per line.
+fn cors_headers<B>(response: &Response<B>) -> Vec<(String, String)> {
+    support::cors_lines(response.headers())
 }
 
 /// The private API's grant to `APP` on an actual request.
 const PRIVATE_GRANT: &[(&str, &str)] =
     &[("access-control-allow-origin", APP), ("access-control-allow-credentials", "true"), ("vary", "origin")];
 
-fn expect(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+/// Expected lines, in any order.
+fn expect(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut lines: Vec<(String, String)> = pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
+    lines.sort();
+    lines
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 #![cfg(feature = "reload")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -105,14 +107,7 @@ const INNER_RAN: &str = "x-inner-ran";
 /// The status, the sorted CORS and `Vary` headers of a response (each line separately, so a
 /// duplicated header shows up as a mismatch), and whether the inner service answered it.
 fn observed<B>(response: &Response<B>) -> (StatusCode, Vec<(String, String)>, bool) {
-    let mut headers: Vec<(String, String)> = response
-        .headers()
-        .iter()
-        .filter(|(name, _)| name.as_str().starts_with("access-control-") || name.as_str() == "vary")
-        .map(|(name, value)| (name.as_str().to_owned(), value.to_str().unwrap().to_owned()))
-        .collect();
-    headers.sort();
-    (response.status(), headers, response.headers().contains_key(INNER_RAN))
+    (response.status(), support::cors_lines(response.headers()), response.headers().contains_key(INNER_RAN))
 }
 
 /// Which policy answered, or a panic naming the mix if neither did.

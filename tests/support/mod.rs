@@ -164,6 +164,18 @@ impl Outcome {
     }
 }
 
+/// The `access-control-*` and `Vary` lines of a response's headers, sorted, each line on its
+/// own (a duplicated header shows up as a mismatch).
+pub fn cors_lines(headers: &HeaderMap) -> Vec<(String, String)> {
+    let mut lines: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(name, _)| name.as_str().starts_with("access-control-") || name.as_str() == "vary")
+        .map(|(name, value)| (name.as_str().to_owned(), value.to_str().expect("visible ASCII").to_owned()))
+        .collect();
+    lines.sort();
+    lines
+}
+
 /// Builds a request to `/items` from a method and header lines (repeated names make several
 /// lines).
 pub fn request(method: &str, headers: &[(&str, &str)]) -> Request<Body> {
