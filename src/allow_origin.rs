@@ -77,6 +77,8 @@ pub struct AllowOrigin {
 #[derive(Clone)]
 pub(crate) enum OriginKind {
     Unset,
+    /// No origin, on purpose.
+    None,
     Any,
     List(Vec<Vec<u8>>),
     Policy(Arc<dyn OriginPolicy>),
@@ -97,6 +99,36 @@ impl AllowOrigin {
     /// Cannot be combined with credentials.
     pub fn any() -> Self {
         Self::of(OriginKind::Any)
+    }
+
+    /// No origin at all: every CORS request is refused, and responses still carry
+    /// `Vary: Origin`. For a deployment whose list is empty on purpose (an environment
+    /// variable left empty in one region), or a layer kept in place while CORS is switched off.
+    ///
+    /// An empty [`list`](Self::list) is a configuration error
+    /// ([`ConfigProblem::NoOriginPolicy`](crate::ConfigProblem::NoOriginPolicy)), as likely a
+    /// missing variable as an intent; this says it is the intent. `Origin: null` is still
+    /// granted if you opted in with
+    /// [`dangerously_allow_null_origin`](crate::CorsLayer::dangerously_allow_null_origin),
+    /// which grants it whatever the origin setting.
+    ///
+    /// ```
+    /// use tower_cors::{AllowOrigin, CorsLayer};
+    ///
+    /// # std::env::set_var("CORS_ORIGINS", "");
+    /// let origins: Vec<String> = std::env::var("CORS_ORIGINS")?
+    ///     .split(',')
+    ///     .map(str::trim)
+    ///     .filter(|origin| !origin.is_empty())
+    ///     .map(String::from)
+    ///     .collect();
+    /// let allowed = if origins.is_empty() { AllowOrigin::none() } else { AllowOrigin::list(origins) };
+    /// let cors = CorsLayer::new().allow_origin(allowed);
+    /// cors.validate()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn none() -> Self {
+        Self::of(OriginKind::None)
     }
 
     /// Exact origins such as `https://app.example.com`, and patterns: a leftmost `*.` for one
@@ -180,6 +212,7 @@ impl fmt::Debug for AllowOrigin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             OriginKind::Unset => f.write_str("AllowOrigin::Unset"),
+            OriginKind::None => f.write_str("AllowOrigin::None"),
             OriginKind::Any => f.write_str("AllowOrigin::Any"),
             OriginKind::List(list) => f
                 .debug_tuple("AllowOrigin::List")
@@ -203,32 +236,38 @@ impl From<HeaderValue> for AllowOrigin {
     }
 }
 
-impl From<&'static str> for AllowOrigin {
-    fn from(origin: &'static str) -> Self {
+/// One origin or pattern, from a literal or a runtime value; validated like a list of one.
+impl From<&str> for AllowOrigin {
+    fn from(origin: &str) -> Self {
         Self::list([origin])
     }
 }
 
-impl<const N: usize> From<[HeaderValue; N]> for AllowOrigin {
-    fn from(origins: [HeaderValue; N]) -> Self {
+/// One origin or pattern known at runtime (an environment variable, a file); validated like a
+/// list of one.
+impl From<String> for AllowOrigin {
+    fn from(origin: String) -> Self {
+        Self::list([origin])
+    }
+}
+
+/// Origins and patterns: `[&str; N]`, `[String; N]`, `[HeaderValue; N]`, ...
+impl<T: AsRef<[u8]>, const N: usize> From<[T; N]> for AllowOrigin {
+    fn from(origins: [T; N]) -> Self {
         Self::list(origins)
     }
 }
 
-impl<const N: usize> From<[&'static str; N]> for AllowOrigin {
-    fn from(origins: [&'static str; N]) -> Self {
+/// Origins and patterns: `Vec<&str>`, `Vec<String>`, `Vec<HeaderValue>`, ...
+impl<T: AsRef<[u8]>> From<Vec<T>> for AllowOrigin {
+    fn from(origins: Vec<T>) -> Self {
         Self::list(origins)
     }
 }
 
-impl From<Vec<HeaderValue>> for AllowOrigin {
-    fn from(origins: Vec<HeaderValue>) -> Self {
-        Self::list(origins)
-    }
-}
-
-impl From<Vec<String>> for AllowOrigin {
-    fn from(origins: Vec<String>) -> Self {
+/// Origins and patterns borrowed from a slice: `&[&str]`, `&[String]`, ...
+impl<T: AsRef<[u8]>> From<&[T]> for AllowOrigin {
+    fn from(origins: &[T]) -> Self {
         Self::list(origins)
     }
 }

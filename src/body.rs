@@ -1,9 +1,11 @@
 //! Response bodies: [`CorsBody`], and how [`Cors`](crate::Cors) types its responses' bodies.
 
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
@@ -40,6 +42,9 @@ pin_project! {
     enum Kind<B> {
         Inner { #[pin] body: B },
         Empty,
+        /// Debug mode's explanation of a refusal, sent when the data type is `Bytes`. Boxed, so
+        /// that every other body stays the size it was.
+        Text { text: Option<Box<Bytes>> },
     }
 }
 
@@ -54,11 +59,16 @@ impl<B> CorsBody<B> {
         Self { kind: Kind::Empty }
     }
 
+    /// The explanation that [debug mode](crate::CorsLayer::debug) puts in its answers.
+    pub(crate) fn text(text: Bytes) -> Self {
+        Self { kind: Kind::Text { text: Some(Box::new(text)) } }
+    }
+
     /// The inner service's body, or `None` for one of the layer's own answers.
     pub fn into_inner(self) -> Option<B> {
         match self.kind {
             Kind::Inner { body } => Some(body),
-            Kind::Empty => None,
+            Kind::Empty | Kind::Text { .. } => None,
         }
     }
 }
@@ -69,7 +79,17 @@ impl<B> Default for CorsBody<B> {
     }
 }
 
-impl<B: Body> Body for CorsBody<B> {
+/// A debug-mode text as the body's data, if the data type is `Bytes` (as with axum, hyper and
+/// tonic bodies); otherwise the text is left out.
+fn text_as_data<D: 'static>(text: &mut Option<Box<Bytes>>) -> Option<D> {
+    let mut bytes = text.take().map(|text| *text);
+    (&mut bytes as &mut dyn Any).downcast_mut::<Option<D>>().and_then(Option::take)
+}
+
+impl<B: Body> Body for CorsBody<B>
+where
+    B::Data: 'static,
+{
     type Data = B::Data;
     type Error = B::Error;
 
@@ -78,6 +98,7 @@ impl<B: Body> Body for CorsBody<B> {
         match self.project().kind.project() {
             KindProj::Inner { body } => body.poll_frame(cx),
             KindProj::Empty => Poll::Ready(None),
+            KindProj::Text { text } => Poll::Ready(text_as_data(text).map(|data| Ok(Frame::data(data)))),
         }
     }
 
@@ -86,6 +107,7 @@ impl<B: Body> Body for CorsBody<B> {
         match &self.kind {
             Kind::Inner { body } => body.is_end_stream(),
             Kind::Empty => true,
+            Kind::Text { text } => text.is_none() || TypeId::of::<B::Data>() != TypeId::of::<Bytes>(),
         }
     }
 
@@ -94,6 +116,12 @@ impl<B: Body> Body for CorsBody<B> {
         match &self.kind {
             Kind::Inner { body } => body.size_hint(),
             Kind::Empty => SizeHint::with_exact(0),
+            Kind::Text { text } => match text {
+                Some(text) if TypeId::of::<B::Data>() == TypeId::of::<Bytes>() => {
+                    SizeHint::with_exact(text.len() as u64)
+                }
+                _ => SizeHint::with_exact(0),
+            },
         }
     }
 }
@@ -103,6 +131,7 @@ impl<B: fmt::Debug> fmt::Debug for CorsBody<B> {
         match &self.kind {
             Kind::Inner { body } => f.debug_tuple("CorsBody").field(body).finish(),
             Kind::Empty => f.write_str("CorsBody::Empty"),
+            Kind::Text { text } => f.debug_struct("CorsBody::Text").field("text", text).finish(),
         }
     }
 }
@@ -118,6 +147,10 @@ pub trait BodyKind<B>: sealed::Sealed {
 
     /// An empty body, for the layer's own answers.
     fn empty() -> Self::Body;
+
+    /// Debug mode's explanation, for the layer's own answers: sent in a [`CorsBody`], left out
+    /// of a kept body type (which can only be empty).
+    fn text(text: Bytes) -> Self::Body;
 }
 
 /// Responses carry a [`CorsBody`]: works with every inner service. The default.
@@ -142,6 +175,10 @@ impl<B> BodyKind<B> for WrapBody {
     fn empty() -> CorsBody<B> {
         CorsBody::empty()
     }
+
+    fn text(text: Bytes) -> CorsBody<B> {
+        CorsBody::text(text)
+    }
 }
 
 impl<B: Default> BodyKind<B> for KeepBody {
@@ -154,6 +191,10 @@ impl<B: Default> BodyKind<B> for KeepBody {
 
     #[inline(always)]
     fn empty() -> B {
+        B::default()
+    }
+
+    fn text(_: Bytes) -> B {
         B::default()
     }
 }
@@ -219,6 +260,27 @@ mod tests {
         assert!(CorsBody::new(Full::new(Bytes::new())).is_end_stream());
         assert!(CorsBody::new(Full::new(Bytes::new())).into_inner().is_some());
         assert!(CorsBody::<Full<Bytes>>::empty().into_inner().is_none());
+    }
+
+    /// Debug mode's text is the body when the data type is `Bytes`, and left out otherwise.
+    #[test]
+    fn the_debug_text_is_sent_as_bytes_only() {
+        let text = <WrapBody as BodyKind<Full<Bytes>>>::text(Bytes::from_static(b"refused"));
+        assert!(!text.is_end_stream());
+        assert_eq!(text.size_hint().exact(), Some(7));
+        assert!(format!("{text:?}").starts_with("CorsBody::Text"));
+        assert_eq!(frames(text), [Bytes::from_static(b"refused")]);
+        assert!(CorsBody::<Full<Bytes>>::text(Bytes::new()).into_inner().is_none());
+
+        // A body of another data type cannot carry it: empty, and it says so.
+        let other = CorsBody::<Full<&'static [u8]>>::text(Bytes::from_static(b"refused"));
+        assert!(other.is_end_stream());
+        assert_eq!(other.size_hint().exact(), Some(0));
+        let waker = Waker::from(Arc::new(Noop));
+        let mut other = pin!(other);
+        assert!(matches!(other.as_mut().poll_frame(&mut Context::from_waker(&waker)), Poll::Ready(None)));
+        // A kept body type's is its default.
+        assert_eq!(<KeepBody as BodyKind<String>>::text(Bytes::from_static(b"refused")), "");
     }
 
     #[test]

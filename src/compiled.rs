@@ -11,6 +11,9 @@ use crate::settings::Settings;
 pub(crate) struct Compiled {
     pub(crate) policy: Policy,
     pub(crate) templates: PreflightTemplates,
+    /// The settings it was compiled from: for explanations and their hints, and for `Debug`
+    /// (an auditor reads the policy a service applies, a reloaded one included).
+    pub(crate) settings: Settings,
     /// Whether a CORS layer nested inside this one has been reported.
     nested_reported: AtomicBool,
 }
@@ -20,7 +23,7 @@ impl Compiled {
     pub(crate) fn new(settings: &Settings) -> Result<Self, ConfigError> {
         let policy = Policy::compile(settings)?;
         let templates = PreflightTemplates::new(&policy);
-        Ok(Self { policy, templates, nested_reported: AtomicBool::new(false) })
+        Ok(Self { policy, templates, settings: settings.clone(), nested_reported: AtomicBool::new(false) })
     }
 
     /// True the first time only: a nested layer is reported once per policy, not per request.

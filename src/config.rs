@@ -20,6 +20,11 @@ use crate::layer::CorsLayer;
 /// Each field mirrors the builder method of the same name. Unknown fields are rejected, so a
 /// misspelt `allow_credential` is an error rather than a silently ignored setting.
 ///
+/// Use a self-describing format (TOML, JSON, YAML, RON, environment variables through `figment`
+/// or `config`): the list fields accept a list or one comma-separated string, which only a
+/// format that says which it holds can tell apart. Non-self-describing formats such as bincode
+/// or postcard are not supported.
+///
 /// ```
 /// use tower_cors::{CorsConfig, CorsLayer};
 ///
@@ -86,7 +91,7 @@ use crate::layer::CorsLayer;
 /// )?;
 /// let error = CorsLayer::try_from(&config).unwrap_err();
 /// assert_eq!(error.problems().len(), 3);
-/// assert!(error.problems().contains(&ConfigProblem::InvalidMethod { method: "GET POST".into() }));
+/// assert!(error.problems().iter().any(|p| matches!(p, ConfigProblem::InvalidMethod { method, .. } if method == "GET POST")));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +129,8 @@ pub struct CorsConfig {
     pub dangerously_allow_null_origin: bool,
     /// See [`CorsLayer::dangerously_allow_insecure_origins_with_credentials`].
     pub dangerously_allow_insecure_origins_with_credentials: bool,
+    /// See [`CorsLayer::debug`]: for a development configuration only.
+    pub debug: bool,
 }
 
 impl Default for CorsConfig {
@@ -142,6 +149,7 @@ impl Default for CorsConfig {
             block_disallowed_origins: false,
             dangerously_allow_null_origin: false,
             dangerously_allow_insecure_origins_with_credentials: false,
+            debug: false,
         }
     }
 }
@@ -188,7 +196,8 @@ impl TryFrom<&CorsConfig> for CorsLayer {
             .dangerously_allow_null_origin(config.dangerously_allow_null_origin)
             .dangerously_allow_insecure_origins_with_credentials(
                 config.dangerously_allow_insecure_origins_with_credentials,
-            );
+            )
+            .debug(config.debug);
         // A file says "any" and the list in one place (`["*", "authorization"]`), which no
         // single setter call spells.
         layer = layer.allow_methods(methods).allow_headers(headers).expose_headers(expose);

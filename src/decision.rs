@@ -18,6 +18,7 @@ use crate::origin::{is_visible_ascii, MAX_ORIGIN_LEN};
 use crate::policy::{OriginRule, Policy, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};
 use crate::request_headers::{self, is_tchar, HeadersRefused, Requested};
 use crate::same_origin::is_same_origin;
+use crate::words::same_bytes;
 
 /// The decision on one request: what to do, and why it was refused if it was (for the trace).
 pub(crate) struct Decision<'a> {
@@ -109,7 +110,7 @@ fn refused_actual_decision<'a>(
     refusal: Refusal<'a>,
 ) -> Decision<'a> {
     let refused = refused_actual(policy, request, origin);
-    Decision { action: Action::Now(refused.step()), refusal: refused.report.then_some(refusal) }
+    Decision { action: refused_action(policy, refused), refusal: refused.report.then_some(refusal) }
 }
 
 /// What happens to an actual request whose origin is refused. A same-origin request (browsers
@@ -120,6 +121,14 @@ fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: Option<&H
     // refused one, so the question is not even asked.
     let same_origin = (policy.block || cfg!(feature = "tracing")) && is_same_origin(request, origin);
     Refused { call: !policy.block || same_origin, preflight: false, report: !same_origin }
+}
+
+/// What to do with a refused request; in debug mode, explain it first.
+fn refused_action(policy: &Policy, refused: Refused) -> Action<BoxedCheck> {
+    match policy.debug {
+        true => Action::Explain(refused),
+        false => Action::Now(refused.step()),
+    }
 }
 
 fn refused_preflight(policy: &Policy) -> Refused {
@@ -133,7 +142,8 @@ fn decide_preflight<'a>(
     one_origin: bool,
     request_method: GetAll<'a, HeaderValue>,
 ) -> Decision<'a> {
-    let refused = |refusal| Decision { action: Action::Now(refused_preflight(policy).step()), refusal: Some(refusal) };
+    let refused =
+        |refusal| Decision { action: refused_action(policy, refused_preflight(policy)), refusal: Some(refusal) };
     if !one_origin {
         return refused(refuse(Reason::InvalidOrigin, origin.as_bytes()));
     }
@@ -177,6 +187,17 @@ fn decide_preflight<'a>(
             action: Action::Check { check, allowed: granted, refused: refused_preflight(policy) },
             refusal: None,
         },
+    }
+}
+
+/// The grant of a request's one `Origin` if the policy allows it without waiting on an async
+/// check; for debug mode, off the request path.
+pub(crate) fn allowed_origin(policy: &Policy, request: &impl RequestHead) -> Option<OriginGrant> {
+    let mut origins = request.headers().get_all(ORIGIN).iter();
+    let origin = origins.next().filter(|_| origins.next().is_none())?;
+    match check_origin(policy, origin, request) {
+        Ok(OriginCheck::Allowed(grant)) => Some(grant),
+        _ => None,
     }
 }
 
@@ -242,7 +263,7 @@ fn check_method<'a>(policy: &Policy, lines: GetAll<'a, HeaderValue>) -> Result<O
     let one_line = lines.next().is_none();
     // A configured method is a valid token and never a forbidden one, so an exact match (the
     // usual preflight) needs no further checks.
-    if let Some(allowed) = policy.methods.iter().find(|m| one_line && m.as_bytes() == requested) {
+    if let Some(allowed) = policy.methods.iter().find(|m| one_line && same_bytes(m.as_bytes(), requested)) {
         return Ok(if is_safelisted_method(requested) { None } else { Some(allowed.clone()) });
     }
     let well_formed = one_line && !requested.is_empty() && requested.iter().all(|&b| is_tchar(b));

@@ -57,9 +57,11 @@ impl std::error::Error for ConfigError {}
 #[non_exhaustive]
 pub enum ConfigProblem {
     /// No origin policy was set, or an empty list of origins, so no cross-origin request could
-    /// ever be granted.
+    /// ever be granted. To refuse every CORS request on purpose, say so with
+    /// [`AllowOrigin::none()`](crate::AllowOrigin::none).
     NoOriginPolicy,
     /// A configured origin can never equal a browser's `Origin` header.
+    #[non_exhaustive]
     InvalidOrigin {
         /// The origin as configured (lossily decoded if it was not UTF-8).
         origin: String,
@@ -71,21 +73,28 @@ pub enum ConfigProblem {
     /// `*` was listed among other origins.
     WildcardInList,
     /// Credentials were allowed together with any origin.
+    ///
+    /// For the rare endpoint that must give every site credentialed access, the explicit spelling
+    /// is an origin predicate that accepts every origin; read the
+    /// [security guide](crate::guides::security#every-site-with-credentials) first.
     CredentialsWithAnyOrigin,
     /// Credentials were allowed together with `Origin: null`, which any page can send.
     CredentialsWithNullOrigin,
     /// Credentials were allowed for a plain-`http` origin that is not on this machine.
+    #[non_exhaustive]
     CredentialsWithInsecureOrigin {
         /// The configured origin.
         origin: String,
     },
     /// A method that browsers never send (`CONNECT`, `TRACE`, `TRACK`) was allowed.
+    #[non_exhaustive]
     ForbiddenMethod {
         /// The configured method.
         method: String,
     },
     /// A method browsers always send in upper case was listed in another case, so it can never
     /// match a preflight.
+    #[non_exhaustive]
     MethodNeverSent {
         /// The configured method.
         method: String,
@@ -93,42 +102,62 @@ pub enum ConfigProblem {
         suggestion: String,
     },
     /// A request header name that scripts can never set was allowed.
+    #[non_exhaustive]
     ForbiddenRequestHeader {
         /// The configured header name.
         name: String,
     },
     /// A response header that browsers never expose (`set-cookie`) was exposed.
+    #[non_exhaustive]
     ForbiddenExposedHeader {
         /// The configured header name.
         name: String,
     },
     /// A method name was not a valid HTTP token.
+    #[non_exhaustive]
     InvalidMethod {
         /// The configured method.
         method: String,
     },
     /// A header name was not a valid HTTP header name.
+    #[non_exhaustive]
     InvalidHeaderName {
         /// The configured header name.
         name: String,
     },
     /// `max_age` exceeded 86,400 seconds.
+    #[non_exhaustive]
     MaxAgeTooLong {
         /// The configured max age, in seconds.
         seconds: u64,
     },
     /// The preflight status is not a 2xx status, so browsers would treat every preflight as failed.
+    #[non_exhaustive]
     PreflightStatusNotSuccess {
+        /// The configured status.
+        status: u16,
+    },
+    /// A preflight status other than the default 204 was set together with
+    /// [`preflight_passthrough(true)`](crate::CorsLayer::preflight_passthrough), which hands
+    /// preflights to the inner service: its answer's status is the one sent, so the setting would
+    /// have no effect.
+    #[non_exhaustive]
+    PreflightStatusWithPassthrough {
         /// The configured status.
         status: u16,
     },
 }
 
+/// Where [`ConfigProblem::CredentialsWithAnyOrigin`]'s message sends the reader.
+pub(crate) const SECURITY_GUIDE_CREDENTIALS: &str =
+    "https://docs.rs/tower-cors/latest/tower_cors/guides/security/index.html#every-site-with-credentials";
+
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NoOriginPolicy => f.write_str(
-                "no origin is allowed: call `allow_origins([...])`, `allow_any_origin()` or `allow_origin(...)`",
+                "no origin is allowed: call `allow_origins([...])`, `allow_any_origin()` or `allow_origin(...)`; \
+                 to refuse every CORS request on purpose, `allow_origin(AllowOrigin::none())`",
             ),
             Self::InvalidOrigin { origin, reason } => {
                 write!(f, "origin `{}` can never match a browser's `Origin` header: {reason}", escape(origin))
@@ -140,9 +169,12 @@ impl fmt::Display for ConfigProblem {
             Self::WildcardInList => f.write_str(
                 "`*` cannot be mixed into a list of origins: use `allow_any_origin()` on its own, or list origins only",
             ),
-            Self::CredentialsWithAnyOrigin => f.write_str(
+            Self::CredentialsWithAnyOrigin => write!(
+                f,
                 "`allow_credentials(true)` cannot be combined with any origin: browsers refuse `*` with credentials, \
-                 and granting every site credentialed access would let any page act as your users; list the origins instead",
+                 and granting every site credentialed access would let any page act as your users; list the origins instead \
+                 (or, for an endpoint that must serve every site's users, and only after reading {SECURITY_GUIDE_CREDENTIALS}, \
+                 say so with `allow_origin(AllowOrigin::predicate(|_, _| true))`)"
             ),
             Self::CredentialsWithNullOrigin => f.write_str(
                 "`allow_credentials(true)` cannot be combined with `dangerously_allow_null_origin(true)`: any page can send \
@@ -189,6 +221,11 @@ impl fmt::Display for ConfigProblem {
                 f,
                 "preflight status {status} is not 2xx, so browsers would fail every preflight: use 204 (the default) or 200"
             ),
+            Self::PreflightStatusWithPassthrough { status } => write!(
+                f,
+                "preflight status {status} has no effect with `preflight_passthrough(true)`, where the inner service's \
+                 answer sets the status: remove one"
+            ),
         }
     }
 }
@@ -208,11 +245,13 @@ pub enum InvalidOrigin {
     /// A scheme whose pages never send their origin (`file`, `data`, ...) or that is malformed.
     UnsupportedScheme,
     /// Upper-case letters; browsers serialize origins in lower case.
+    #[non_exhaustive]
     UpperCase {
         /// The lower-case spelling to use instead.
         suggestion: String,
     },
     /// A path, even just `/`, after the host.
+    #[non_exhaustive]
     Path {
         /// The origin without its path.
         suggestion: String,
@@ -222,6 +261,7 @@ pub enum InvalidOrigin {
     /// `user:password@` before the host.
     Userinfo,
     /// An explicit default port (`:443` for https, `:80` for http), which browsers omit.
+    #[non_exhaustive]
     DefaultPort {
         /// The origin without the port.
         suggestion: String,

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
+use bytes::Bytes;
 use http::header::ORIGIN;
 use http::{Request, Response, StatusCode};
 use pin_project_lite::pin_project;
@@ -15,6 +16,7 @@ use crate::allow_origin::BoxedCheck;
 use crate::answer;
 use crate::body::{BodyKind, WrapBody};
 use crate::compiled::Compiled;
+use crate::debug_mode;
 use crate::grant::{Grant, PreflightGrant, Reason, Refused, Step};
 use crate::nesting;
 use crate::response;
@@ -44,6 +46,8 @@ pin_project! {
         Inner { #[pin] future: S::Future, compiled: Arc<Compiled>, write: Option<Write> },
         /// The layer answers by itself.
         Ready { response: Option<Response<()>> },
+        /// Debug mode's answer to a refusal, with its explanation for a body. Boxed: rare.
+        Explained { answer: Option<Box<(Response<()>, Bytes)>> },
         /// An async origin check is outstanding. Boxed: rare, and large (it holds the request
         /// and a ready inner service), it would otherwise grow every request's future.
         Checking { checking: Option<Box<Checking<S, ReqBody>>> },
@@ -80,6 +84,10 @@ where
 
     pub(crate) fn ready(response: Response<()>) -> Self {
         Self { state: State::Ready { response: Some(response) }, body: PhantomData }
+    }
+
+    pub(crate) fn explained(response: Response<()>, text: Bytes) -> Self {
+        Self { state: State::Explained { answer: Some(Box::new((response, text))) }, body: PhantomData }
     }
 
     pub(crate) fn checking(checking: Box<Checking<S, ReqBody>>) -> Self {
@@ -141,6 +149,13 @@ where
                     let response = response.take().map(|response| response.map(|()| M::empty()));
                     return Poll::Ready(Ok(response.unwrap_or_else(polled_after_completion::<M, ResBody>)));
                 }
+                StateProj::Explained { answer } => {
+                    let response = answer.take().map(|answer| {
+                        let (response, text) = *answer;
+                        response.map(|()| M::text(text))
+                    });
+                    return Poll::Ready(Ok(response.unwrap_or_else(polled_after_completion::<M, ResBody>)));
+                }
                 StateProj::Checking { checking } => {
                     let Some(pending) = checking.as_mut() else {
                         return Poll::Ready(Ok(polled_after_completion::<M, ResBody>()));
@@ -156,6 +171,9 @@ where
                         if refused.report {
                             let origin = request.headers().get(ORIGIN).map_or(&[][..], |o| o.as_bytes());
                             trace::refused(Reason::OriginNotAllowed, origin);
+                            if compiled.policy.debug {
+                                debug_mode::refused_by_check(origin);
+                            }
                         }
                         refused.step()
                     };

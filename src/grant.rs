@@ -13,6 +13,9 @@ pub(crate) enum Action<C> {
     /// An async origin check must resolve first; then one of the two steps is taken. Both are
     /// decided up front, so the future only picks one.
     Check { check: C, allowed: Step, refused: Refused },
+    /// Debug mode's refusal: explained, then carried out as [`Refused::step`] says, or answered
+    /// with the explanation.
+    Explain(Refused),
 }
 
 /// What an async check's refusal leads to: always one of four small steps, kept small so that
@@ -30,9 +33,14 @@ impl Refused {
     pub(crate) fn step(self) -> Step {
         let preflight = self.preflight;
         match self.call {
-            true => Step::Call(Grant::Refused { preflight }),
+            true => Step::Call(self.grant()),
             false => Step::Answer(Answer::Forbidden { preflight }),
         }
+    }
+
+    /// What is written into the inner service's response when it is called.
+    pub(crate) fn grant(self) -> Grant {
+        Grant::Refused { preflight: self.preflight }
     }
 }
 
@@ -69,6 +77,21 @@ pub(crate) enum Answer {
     Preflight(PreflightGrant),
     /// A refused preflight, or a blocked actual request: 403 and `Vary`, nothing else.
     Forbidden { preflight: bool },
+    /// Debug mode's answer to a refusal: boxed, as it is rare and large.
+    Explained(Box<Explained>),
+}
+
+/// Debug mode's answer to a refusal, whose body is the explanation.
+#[derive(Debug)]
+pub(crate) struct Explained {
+    pub(crate) preflight: bool,
+    /// A preflight refused for its method or headers from an allowed origin: answered with a
+    /// 200 and this origin's grant, so that the browser checks the method and headers and names
+    /// the one it lacks (it checks the status first, and a 403 would hide the cause).
+    pub(crate) origin: Option<OriginGrant>,
+    /// The requested method, when it was allowed and the headers were not: granted, so that
+    /// the browser's method check passes and its header check names the header.
+    pub(crate) method: Option<HeaderValue>,
 }
 
 /// The value of `Access-Control-Allow-Origin`.
@@ -98,25 +121,4 @@ pub(crate) struct Refusal<'a> {
     pub(crate) value: &'a [u8],
 }
 
-/// A stable reason code for a refusal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reason {
-    OriginNotAllowed,
-    InvalidOrigin,
-    MethodNotAllowed,
-    HeaderNotAllowed,
-    MalformedRequestHeaders,
-}
-
-impl Reason {
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Reason::OriginNotAllowed => "origin_not_allowed",
-            Reason::InvalidOrigin => "invalid_origin",
-            Reason::MethodNotAllowed => "method_not_allowed",
-            Reason::HeaderNotAllowed => "header_not_allowed",
-            Reason::MalformedRequestHeaders => "malformed_request_headers",
-        }
-    }
-}
+pub(crate) use crate::reason::RefusalReason as Reason;

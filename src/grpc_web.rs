@@ -5,27 +5,56 @@ use std::time::Duration;
 use http::{HeaderName, Method};
 
 use crate::allow_origin::AllowOrigin;
+use crate::header_list::{AllowHeaders, ExposeHeaders};
 use crate::layer::CorsLayer;
 
 impl CorsLayer {
     /// The request headers gRPC-web clients send besides the safelisted ones: `x-grpc-web`,
     /// `content-type` (`application/grpc-web+proto` is not a safelisted value), `x-user-agent`
-    /// and `grpc-timeout`. These are the names tonic-web allowed before 0.13.
-    pub const GRPC_WEB_REQUEST_HEADERS: [HeaderName; 4] = [
-        HeaderName::from_static("x-grpc-web"),
-        http::header::CONTENT_TYPE,
-        HeaderName::from_static("x-user-agent"),
-        HeaderName::from_static("grpc-timeout"),
-    ];
+    /// and `grpc-timeout` (the names tonic-web allowed before 0.13), and `grpc-accept-encoding`,
+    /// which clients send to ask for compressed responses.
+    ///
+    /// A slice, so that a name gRPC-web clients start sending can be added without a breaking
+    /// change. (A function rather than a constant: a `HeaderName` cannot be borrowed in a
+    /// constant.)
+    ///
+    /// ```
+    /// use tower_cors::CorsLayer;
+    ///
+    /// assert!(CorsLayer::grpc_web_request_headers().iter().any(|name| name == "x-grpc-web"));
+    /// ```
+    pub fn grpc_web_request_headers() -> &'static [HeaderName] {
+        static NAMES: [HeaderName; 5] = [
+            HeaderName::from_static("x-grpc-web"),
+            http::header::CONTENT_TYPE,
+            HeaderName::from_static("x-user-agent"),
+            HeaderName::from_static("grpc-timeout"),
+            HeaderName::from_static("grpc-accept-encoding"),
+        ];
+        &NAMES
+    }
 
-    /// The response headers a gRPC-web client must read to learn a call's outcome:
-    /// `grpc-status`, `grpc-message` and `grpc-status-details-bin`. They travel as headers in
-    /// trailers-only responses (errors), so scripts need them exposed.
-    pub const GRPC_WEB_EXPOSED_HEADERS: [HeaderName; 3] = [
-        HeaderName::from_static("grpc-status"),
-        HeaderName::from_static("grpc-message"),
-        HeaderName::from_static("grpc-status-details-bin"),
-    ];
+    /// The response headers a gRPC-web client must read: `grpc-status`, `grpc-message` and
+    /// `grpc-status-details-bin`, which carry a call's outcome as headers in trailers-only
+    /// responses (errors), and `grpc-encoding`, which names the compression of a compressed
+    /// response (Connect-ES reads it to decompress). Scripts need them exposed.
+    ///
+    /// A slice, like [`grpc_web_request_headers`](Self::grpc_web_request_headers).
+    ///
+    /// ```
+    /// use tower_cors::CorsLayer;
+    ///
+    /// assert!(CorsLayer::grpc_web_exposed_headers().iter().any(|name| name == "grpc-status"));
+    /// ```
+    pub fn grpc_web_exposed_headers() -> &'static [HeaderName] {
+        static NAMES: [HeaderName; 4] = [
+            HeaderName::from_static("grpc-status"),
+            HeaderName::from_static("grpc-message"),
+            HeaderName::from_static("grpc-status-details-bin"),
+            HeaderName::from_static("grpc-encoding"),
+        ];
+        &NAMES
+    }
 
     /// How long browsers may cache a gRPC-web preflight: two hours.
     ///
@@ -41,8 +70,8 @@ impl CorsLayer {
     ///   [`allow_origin`](Self::allow_origin));
     /// - methods: `POST`, the only one gRPC-web uses (safelisted, so preflights ask for it only
     ///   because of the headers below);
-    /// - request headers: [`GRPC_WEB_REQUEST_HEADERS`](Self::GRPC_WEB_REQUEST_HEADERS);
-    /// - exposed headers: [`GRPC_WEB_EXPOSED_HEADERS`](Self::GRPC_WEB_EXPOSED_HEADERS);
+    /// - request headers: [`grpc_web_request_headers()`](Self::grpc_web_request_headers);
+    /// - exposed headers: [`grpc_web_exposed_headers()`](Self::grpc_web_exposed_headers);
     /// - max age: [`GRPC_WEB_MAX_AGE`](Self::GRPC_WEB_MAX_AGE), two hours;
     /// - **no credentials**: cookies and HTTP authentication are not sent cross-origin unless you
     ///   add [`.allow_credentials(true)`](Self::allow_credentials) yourself, which requires listed
@@ -61,7 +90,7 @@ impl CorsLayer {
     /// cors.validate()?;
     ///
     /// // With a metadata header of your own, and cookies:
-    /// let mut headers = CorsLayer::GRPC_WEB_REQUEST_HEADERS.to_vec();
+    /// let mut headers = CorsLayer::grpc_web_request_headers().to_vec();
     /// headers.push(HeaderName::from_static("x-tenant"));
     /// let cors = CorsLayer::grpc_web(["https://app.example.com"]).allow_headers(headers).allow_credentials(true);
     /// cors.validate()?;
@@ -80,8 +109,8 @@ impl CorsLayer {
         Self::new()
             .allow_origin(origins)
             .allow_methods([Method::POST])
-            .allow_headers(Self::GRPC_WEB_REQUEST_HEADERS)
-            .expose_headers(Self::GRPC_WEB_EXPOSED_HEADERS)
+            .allow_headers(AllowHeaders::list(Self::grpc_web_request_headers().iter().cloned()))
+            .expose_headers(ExposeHeaders::list(Self::grpc_web_exposed_headers().iter().cloned()))
             .max_age(Self::GRPC_WEB_MAX_AGE)
             .allow_credentials(false)
     }

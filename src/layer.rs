@@ -13,6 +13,7 @@ use crate::allow_origin::AllowOrigin;
 use crate::body::{KeepBody, WrapBody};
 use crate::compiled::Compiled;
 use crate::error::ConfigError;
+use crate::explain::{self, ExplainRequest, Explanation};
 use crate::header_list::{AllowHeaders, ExposeHeaders};
 use crate::private_network::AllowPrivateNetwork;
 use crate::service::Cors;
@@ -81,7 +82,10 @@ impl CorsLayer {
     }
 
     /// Which origins may read responses: a list, [`Any`](crate::Any), a predicate or your own
-    /// [`OriginPolicy`](crate::OriginPolicy). See [`AllowOrigin`].
+    /// [`OriginPolicy`](crate::OriginPolicy), or [`AllowOrigin::none()`]. See [`AllowOrigin`].
+    ///
+    /// One origin (`&str`, `String`, `HeaderValue`) or several (an array, a `Vec` or a slice of
+    /// them) is a list, validated as [`allow_origins`](Self::allow_origins) validates it.
     pub fn allow_origin(self, origin: impl Into<AllowOrigin>) -> Self {
         self.set(|settings| settings.origin = origin.into())
     }
@@ -156,6 +160,11 @@ impl CorsLayer {
     }
 
     /// Every response header: `*` without credentials; with them, the response's own names.
+    ///
+    /// With credentials, only the names of the response as it leaves this layer are listed: a
+    /// header added by a layer outside this one, or one that a browser's cache supplies when it
+    /// revalidates a stored response with a `304 Not Modified`, is not covered. List such
+    /// headers with [`expose_headers`](Self::expose_headers).
     pub fn expose_any_header(self) -> Self {
         self.expose_headers(ExposeHeaders::any())
     }
@@ -173,18 +182,27 @@ impl CorsLayer {
         self.set(|settings| settings.max_age = Some(max_age))
     }
 
-    /// Answers Private Network Access preflights. See [`AllowPrivateNetwork`].
+    /// Answers Private Network Access preflights: **legacy**. Chrome 142 replaced these
+    /// preflights with a Local Network Access permission prompt, and no browser grants anything
+    /// on this header any more; see [`AllowPrivateNetwork`] for what to do instead.
     pub fn allow_private_network(self, allow: impl Into<AllowPrivateNetwork>) -> Self {
         self.set(|settings| settings.private_network = allow.into())
     }
 
     /// The status of a successful preflight: 204 by default; 200 for old clients that need it.
+    ///
+    /// Another status together with [`preflight_passthrough(true)`](Self::preflight_passthrough)
+    /// is a configuration error
+    /// ([`PreflightStatusWithPassthrough`](crate::ConfigProblem::PreflightStatusWithPassthrough)):
+    /// passed-through preflights are answered by the inner service, with its status.
     pub fn preflight_status(self, status: StatusCode) -> Self {
         self.set(|settings| settings.preflight_status = status)
     }
 
     /// Hands preflights to the inner service instead of answering them, still adding the
-    /// grant headers: for applications with `OPTIONS` handlers of their own.
+    /// grant headers: for applications with `OPTIONS` handlers of their own. The status is then
+    /// the inner service's (make it 2xx), so [`preflight_status`](Self::preflight_status) must be
+    /// left at its default.
     pub fn preflight_passthrough(self, passthrough: bool) -> Self {
         self.set(|settings| settings.passthrough = passthrough)
     }
@@ -214,6 +232,38 @@ impl CorsLayer {
         self.set(|settings| settings.allow_insecure = allow)
     }
 
+    /// Debug mode, **for development only**: refusals explain themselves.
+    ///
+    /// - A preflight from an allowed origin refused for its method or headers is answered
+    ///   `200` with that origin's `Access-Control-Allow-Origin` (and `-Credentials`), but without
+    ///   the method or header it asked for, so that the browser's console names the real cause
+    ///   ("Method DELETE is not allowed by Access-Control-Allow-Methods in preflight response",
+    ///   "Request header field x-foo is not allowed by Access-Control-Allow-Headers in preflight
+    ///   response") instead of a missing `Access-Control-Allow-Origin`. Browsers check a
+    ///   preflight's status before its methods and headers, so a `403` would hide the cause.
+    /// - Every refusal the layer answers (a refused preflight, a blocked request) carries the
+    ///   [`Explanation`] as a `text/plain` body, which the browser's network panel shows (with
+    ///   [`keep_body_type`](Self::keep_body_type) the body stays empty).
+    /// - Every refused request is logged with its explanation: a `WARN` event with the
+    ///   `tracing` feature, standard error without it. Refused actual requests otherwise keep
+    ///   their response.
+    ///
+    /// It discloses part of the policy (which origin, methods and headers are allowed) to
+    /// anyone who asks, and costs an allocation per refusal: never ship it to production. Off
+    /// by default; allowed requests are served exactly as without it.
+    ///
+    /// ```
+    /// use tower_cors::CorsLayer;
+    ///
+    /// let debug = std::env::var("APP_ENV").is_ok_and(|env| env == "development");
+    /// let cors = CorsLayer::new().allow_origins(["http://localhost:5173"]).debug(debug);
+    /// # cors.validate()?;
+    /// # Ok::<(), tower_cors::ConfigError>(())
+    /// ```
+    pub fn debug(self, debug: bool) -> Self {
+        self.set(|settings| settings.debug = debug)
+    }
+
     /// Responses keep the inner service's body type, and the layer's own answers (a preflight,
     /// a 403) use its `Default`, as tower-http's CORS layer does. Call it last.
     ///
@@ -236,6 +286,36 @@ impl CorsLayer {
 }
 
 impl<M> CorsLayer<M> {
+    /// What the layer does with `request`, and why: its classification, verdict, the exact
+    /// headers and status it answers with, and for a refusal a stable reason code, the offending
+    /// value and a hint saying what to change. Pure: nothing is called, an async origin check
+    /// is not run.
+    ///
+    /// ```
+    /// use http::Request;
+    /// use tower_cors::CorsLayer;
+    ///
+    /// let cors = CorsLayer::new().allow_origins(["https://app.example.com"]);
+    /// let request = Request::get("/items").header("origin", "http://app.example.com").body(())?;
+    /// let explanation = cors.explain(&request)?;
+    /// assert!(!explanation.is_allowed());
+    /// assert_eq!(
+    ///     explanation.refusal().and_then(|refusal| refusal.hint()),
+    ///     Some(
+    ///         "the scheme differs: the page is on `http` but `https://app.example.com` is configured; \
+    ///          add `http://app.example.com` to allow_origins (or serve the page over `https`)"
+    ///     )
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The [`ConfigError`] of an invalid configuration, as [`validate`](Self::validate) reports it.
+    pub fn explain<R: ExplainRequest>(&self, request: &R) -> Result<Explanation, ConfigError> {
+        Ok(explain::explain(&*self.compile()?, request.head().as_ref()))
+    }
+
     /// Checks the whole configuration and reports every problem at once.
     ///
     /// The compiled policy is kept, so the layer does no more work when it wraps services.
@@ -275,18 +355,9 @@ impl<S, M> Layer<S> for CorsLayer<M> {
 }
 
 impl<M> fmt::Debug for CorsLayer<M> {
+    /// Every setting, named after its builder method, the dangerous opt-ins and private network
+    /// first: `CorsLayer { dangerously_allow_null_origin: false, ... }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = &self.settings;
-        f.debug_struct("CorsLayer")
-            .field("origin", &s.origin)
-            .field("methods", &s.methods)
-            .field("headers", &s.headers)
-            .field("expose", &s.expose)
-            .field("credentials", &s.credentials)
-            .field("max_age", &s.max_age)
-            .field("preflight_status", &s.preflight_status)
-            .field("preflight_passthrough", &s.passthrough)
-            .field("block_disallowed_origins", &s.block)
-            .finish_non_exhaustive()
+        self.settings.debug_struct(f, "CorsLayer").finish()
     }
 }

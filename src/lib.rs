@@ -67,6 +67,8 @@
 //! - [Security considerations](guides::security): CORS is not access control.
 //! - [Migrating from tower-http](guides::migrating_from_tower_http).
 //! - [Why was my request refused?](guides::refused_requests): the `tracing` feature.
+//! - [Testing your CORS setup](guides::testing): the `testing` feature's browser in a test,
+//!   which fetches through your whole application as Chromium does.
 //! - Live reconfiguration: the `reload` feature and `CorsLayer::reloadable`.
 //!
 //! # Features
@@ -80,6 +82,9 @@
 //!   into a layer with `CorsLayer::try_from`, which reports every problem at once.
 //! - `reload`: `CorsLayer::reloadable`, which swaps the whole policy at runtime, atomically,
 //!   without locks on the request path.
+//! - `testing`: [`testing::Browser`], a browser in a test: it fetches through any tower service
+//!   (your whole application) as Chromium does, preflight, checks and cache, and says what a
+//!   script would see, in the browser's words.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -91,19 +96,23 @@ pub mod body;
 mod compiled;
 #[cfg(feature = "serde")]
 mod config;
+mod debug_mode;
 mod decision;
 mod error;
+pub mod explain;
 pub mod future;
 mod grant;
 mod grpc_web;
 mod head;
 mod header_list;
+mod hint;
 mod layer;
 mod nesting;
 mod origin;
 mod origin_matcher;
 mod policy;
 mod private_network;
+mod reason;
 #[cfg(feature = "reload")]
 pub mod reload;
 mod request_headers;
@@ -111,6 +120,9 @@ mod response;
 mod same_origin;
 mod service;
 mod settings;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod trace;
 mod words;
 
@@ -126,9 +138,11 @@ pub use body::CorsBody;
 #[cfg(feature = "serde")]
 pub use config::CorsConfig;
 pub use error::{ConfigError, ConfigProblem, InvalidOrigin};
+pub use explain::Explanation;
 pub use header_list::{AllowHeaders, ExposeHeaders};
 pub use layer::CorsLayer;
 pub use private_network::AllowPrivateNetwork;
+pub use reason::RefusalReason;
 pub use service::Cors;
 
 /// Guides: longer explanations, with examples that are compiled and run as doctests.
@@ -143,4 +157,7 @@ pub mod guides {
     pub mod migrating_from_tower_http {}
     #[doc = include_str!("../docs/refused_requests.md")]
     pub mod refused_requests {}
+    #[cfg(feature = "testing")]
+    #[doc = include_str!("../docs/testing.md")]
+    pub mod testing {}
 }

@@ -107,7 +107,7 @@ fn is_special(scheme: &str) -> bool {
     scheme == "http" || scheme == "https"
 }
 
-fn default_port(scheme: &[u8]) -> Option<u16> {
+pub(crate) fn default_port(scheme: &[u8]) -> Option<u16> {
     match scheme {
         b"http" => Some(80),
         b"https" => Some(443),

@@ -42,6 +42,8 @@ pub(crate) struct Policy {
     pub(crate) preflight_status: StatusCode,
     pub(crate) passthrough: bool,
     pub(crate) block: bool,
+    /// Debug mode: see [`CorsLayer::debug`](crate::CorsLayer::debug).
+    pub(crate) debug: bool,
     /// `Vary` for responses to non-preflight requests.
     pub(crate) vary: VaryList,
     /// `Vary` for preflight responses.
@@ -163,6 +165,10 @@ impl Policy {
         if !config.preflight_status.is_success() {
             problems.push(ConfigProblem::PreflightStatusNotSuccess { status: config.preflight_status.as_u16() });
         }
+        if config.passthrough && config.preflight_status != StatusCode::NO_CONTENT {
+            // The inner service answers passed-through preflights, with a status of its own.
+            problems.push(ConfigProblem::PreflightStatusWithPassthrough { status: config.preflight_status.as_u16() });
+        }
         problems.extend(config.extra_problems.iter().cloned());
 
         let Some(origin) = origin.filter(|_| problems.is_empty()) else {
@@ -213,6 +219,7 @@ impl Policy {
             max_age: max_age.map(HeaderValue::from),
             private_network: config.private_network.clone(),
             preflight_status: config.preflight_status,
+            debug: config.debug,
             passthrough: config.passthrough,
             block: config.block,
             vary: VaryList::new(vary),
@@ -252,6 +259,7 @@ fn compile_origin(config: &Settings, problems: &mut Vec<ConfigProblem>) -> Optio
 fn compile_origin_kind(config: &Settings, problems: &mut Vec<ConfigProblem>) -> Option<OriginRule> {
     match &config.origin.kind {
         OriginKind::Unset | OriginKind::Any => None,
+        OriginKind::None => Some(OriginRule::List(OriginMatcher::new([]))),
         OriginKind::Policy(policy) => Some(OriginRule::Policy(Arc::clone(policy))),
         OriginKind::Async(check) => Some(OriginRule::Async(Arc::clone(check))),
         OriginKind::List(list) => {

@@ -1,4 +1,4 @@
-//! Private Network Access: whether preflights may reach a more private network.
+//! Private Network Access (legacy): whether preflights may reach a more private network.
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,8 +12,28 @@ type Predicate = dyn Fn(&HeaderValue, &Parts) -> bool + Send + Sync;
 /// `Access-Control-Allow-Private-Network: true`. Pass it to
 /// [`CorsLayer::allow_private_network`](crate::CorsLayer::allow_private_network).
 ///
-/// Chromium has put Private Network Access on hold in favour of a permission prompt; this stays
-/// a small opt-in for the versions that still send the header.
+/// # Legacy: Private Network Access is gone
+///
+/// Chrome sent these preflights (Private Network Access) while it experimented with them, then
+/// put them on hold and, in Chrome 142 (2025), shipped **Local Network Access** instead: a page
+/// on the public internet that fetches from a local-network or loopback address needs the
+/// *user's* permission, asked for by a prompt, and the `Access-Control-*-Private-Network` headers
+/// no longer grant anything. Firefox is rolling out the same kind of permission prompt; it never
+/// sent Private Network Access preflights, and neither did Safari. This setting stays for older
+/// Chromium builds that still send them, and costs nothing when they do not.
+///
+/// For a server on a local network or on the user's machine (a device's web interface, a local
+/// agent, a development server) that public pages call:
+///
+/// - the page must be a secure context (served over HTTPS): only those may ask for the
+///   permission;
+/// - the user grants the page the permission at the prompt; a page cannot grant it itself, so
+///   handle a refusal (the fetch fails like a network error);
+/// - `fetch(url, { targetAddressSpace: "local" })` (or `"loopback"` for `localhost`, `127.0.0.1`
+///   and `[::1]`; Chrome 142 tells the two apart) tells Chrome the target is local ahead of time,
+///   which also lets an HTTPS page reach a plain-`http` device without a mixed-content error;
+/// - an iframe needs the permission delegated by its embedder's Permissions Policy;
+/// - CORS itself still applies as before: this layer's origin, method and header rules.
 ///
 /// ```
 /// use tower_cors::{AllowPrivateNetwork, CorsLayer};

@@ -14,6 +14,13 @@
 //!   never takes the service down or opens it up.
 //! - **No locks on the request path.** The policy sits in an [`arc_swap::ArcSwap`]: a request
 //!   does one lock-free load and allocates nothing; only `reload` does any work.
+//! - **Browsers keep what they cached.** A reload does not revoke a preflight answer a browser
+//!   already cached: an origin, method or header removed from the policy keeps working there for
+//!   up to the old policy's [`max_age`](CorsLayer::max_age) (Chromium caps it at two hours).
+//!   Lower `max_age` where revocation must be quick. Actual responses are decided afresh.
+//! - **The handle keeps the policy changeable.** Dropping every [`ReloadHandle`] freezes the
+//!   policy in use for the life of the services: keep one in the task that watches your
+//!   configuration source.
 //!
 //! ```
 //! use std::time::Duration;
@@ -119,7 +126,11 @@ impl<S, M> Layer<S> for ReloadLayer<M> {
 /// Replaces the policy of the services built by a [`ReloadLayer`], atomically.
 ///
 /// Made by [`CorsLayer::reloadable`]. Cheap to clone, `Send` and `Sync`: hand it to the task that
-/// watches your configuration source.
+/// watches your configuration source. Once every clone is dropped, the policy in use can no
+/// longer change: the services keep it for good. A reload does not reach the preflight answers
+/// browsers cached under the old policy, for up to its `max_age`.
+///
+/// Its `Debug` shows the policy in force, every setting.
 #[derive(Clone)]
 pub struct ReloadHandle {
     shared: Arc<ArcSwap<Compiled>>,
@@ -137,6 +148,23 @@ impl ReloadHandle {
         Ok(())
     }
 
+    /// What the current policy does with `request`: see
+    /// [`CorsLayer::explain`](crate::CorsLayer::explain).
+    ///
+    /// ```
+    /// use tower_cors::CorsLayer;
+    ///
+    /// let (_layer, handle) = CorsLayer::new().allow_origins(["https://a.example"]).reloadable()?;
+    /// let request = http::Request::get("/").header("origin", "https://b.example").body(())?;
+    /// assert!(!handle.explain(&request).is_allowed());
+    /// handle.reload(CorsLayer::new().allow_origins(["https://b.example"]))?;
+    /// assert!(handle.explain(&request).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain<R: crate::explain::ExplainRequest>(&self, request: &R) -> crate::explain::Explanation {
+        crate::explain::explain(&self.shared.load(), request.head().as_ref())
+    }
+
     /// Another layer following this handle's policy, e.g. for a second router or server. Its
     /// services' responses carry a [`CorsBody`](crate::CorsBody); for the inner body type, use
     /// [`layer_keeping_body_type`](Self::layer_keeping_body_type).
@@ -152,13 +180,15 @@ impl ReloadHandle {
 }
 
 impl<M> fmt::Debug for ReloadLayer<M> {
+    /// The policy in force now, every setting as [`CorsLayer`]'s `Debug` shows it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReloadLayer").finish_non_exhaustive()
+        self.shared.load().settings.debug_struct(f, "ReloadLayer").finish()
     }
 }
 
 impl fmt::Debug for ReloadHandle {
+    /// The policy in force now, every setting as [`CorsLayer`]'s `Debug` shows it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReloadHandle").finish_non_exhaustive()
+        self.shared.load().settings.debug_struct(f, "ReloadHandle").finish()
     }
 }

@@ -9,7 +9,7 @@
 use http::header::{GetAll, AUTHORIZATION};
 use http::{HeaderName, HeaderValue};
 
-use crate::words::{word, ONES};
+use crate::words::{same_bytes, word, ONES};
 
 /// Total bytes across all lines; a browser's list of every header a page set fits many times over.
 pub(crate) const MAX_BYTES: usize = 4096;
@@ -90,7 +90,7 @@ pub(crate) fn check<'a>(
             }
             // A configured name is a token: an exact match (browsers send lower case) is allowed
             // without validating it byte by byte.
-            if rule.list.iter().any(|h| **h == *name) {
+            if rule.list.iter().any(|h| same_bytes(h, name)) {
                 names_seen = true;
                 continue;
             }

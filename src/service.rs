@@ -13,7 +13,9 @@ use crate::allow_origin::BoxedCheck;
 use crate::answer;
 use crate::body::{BodyKind, WrapBody};
 use crate::compiled::Compiled;
+use crate::debug_mode;
 use crate::decision::decide;
+use crate::explain::{self, ExplainRequest, Explanation};
 use crate::future::{Checking, ResponseFuture, Write};
 use crate::grant::{Action, Refused, Step};
 use crate::head::RequestHead;
@@ -84,6 +86,30 @@ impl<S, M> Cors<S, M> {
         &mut self.inner
     }
 
+    /// What this service does with `request` under its current policy: see
+    /// [`CorsLayer::explain`](crate::CorsLayer::explain).
+    ///
+    /// ```
+    /// use http::Request;
+    /// use tower::service_fn;
+    /// use tower_cors::CorsLayer;
+    /// use tower_layer::Layer;
+    ///
+    /// let app = service_fn(|_: Request<String>| async { Ok::<_, std::convert::Infallible>(http::Response::new(String::new())) });
+    /// let cors = CorsLayer::new().allow_origins(["https://app.example.com"]).layer(app);
+    /// let request = Request::get("/").header("origin", "https://app.example.com").body(())?;
+    /// assert!(cors.explain(&request).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain<R: ExplainRequest>(&self, request: &R) -> Explanation {
+        let head = request.head();
+        match &self.policy {
+            PolicySource::Fixed(compiled) => explain::explain(compiled, head.as_ref()),
+            #[cfg(feature = "reload")]
+            PolicySource::Reloadable(shared) => explain::explain(&shared.load(), head.as_ref()),
+        }
+    }
+
     /// Consumes the middleware, returning the inner service.
     pub fn into_inner(self) -> S {
         self.inner
@@ -97,8 +123,27 @@ impl<S: Clone, M> Clone for Cors<S, M> {
 }
 
 impl<S: fmt::Debug, M> fmt::Debug for Cors<S, M> {
+    /// The policy in force (the current one, for a reloadable layer), every setting as
+    /// [`CorsLayer`](crate::CorsLayer)'s `Debug` shows it, then `reloadable` and `inner`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cors").field("inner", &self.inner).finish_non_exhaustive()
+        match &self.policy {
+            PolicySource::Fixed(compiled) => compiled
+                .settings
+                .debug_struct(f, "Cors")
+                .field("reloadable", &false)
+                .field("inner", &self.inner)
+                .finish(),
+            #[cfg(feature = "reload")]
+            PolicySource::Reloadable(shared) => {
+                let compiled = shared.load();
+                compiled
+                    .settings
+                    .debug_struct(f, "Cors")
+                    .field("reloadable", &true)
+                    .field("inner", &self.inner)
+                    .finish()
+            }
+        }
     }
 }
 
@@ -188,6 +233,10 @@ where
         Action::Now(Step::Answer(answer)) => {
             ResponseFuture::ready(answer::answer(&compiled.policy, &compiled.templates, answer))
         }
+        Action::Explain(refused) => match debug_mode::refused(compiled, &request, refused) {
+            Some((answer, text)) => ResponseFuture::explained(answer, text),
+            None => ResponseFuture::inner(inner.call(request), Arc::clone(compiled), Write::Grant(refused.grant())),
+        },
         Action::Check { check, allowed, refused } => wait_for_check(inner, compiled, check, allowed, refused, request),
     }
 }
@@ -226,6 +275,9 @@ mod tests {
 
     /// The response future holds the inner future, the policy's `Arc` and what to write; the
     /// rare async state is boxed. Printed for BENCHMARKS.md: `cargo test --lib future_size -- --nocapture`.
+    /// The 136 bytes are a passthrough preflight's grant (three values) and the `Arc`: boxing
+    /// that grant makes it +48, and was measured to save no instruction end to end for one
+    /// allocation per passthrough preflight (BENCHMARKS.md), so it stays inline.
     #[test]
     fn future_size() {
         type Inner = std::future::Ready<Result<http::Response<()>, std::convert::Infallible>>;

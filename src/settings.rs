@@ -3,6 +3,7 @@
 //! [`CorsLayer`](crate::CorsLayer) owns one and [`Policy::compile`](crate::policy::Policy)
 //! reads one, so that the compiled policy never depends on the builder.
 
+use std::fmt;
 use std::time::Duration;
 
 use http::StatusCode;
@@ -28,6 +29,8 @@ pub(crate) struct Settings {
     pub(crate) preflight_status: StatusCode,
     pub(crate) passthrough: bool,
     pub(crate) block: bool,
+    /// Debug mode: refusals explained to the browser and in the log. Never in production.
+    pub(crate) debug: bool,
     /// Problems found while converting input (e.g. from a config file) before validation.
     pub(crate) extra_problems: Vec<ConfigProblem>,
 }
@@ -47,7 +50,34 @@ impl Default for Settings {
             preflight_status: StatusCode::NO_CONTENT,
             passthrough: false,
             block: false,
+            debug: false,
             extra_problems: Vec::new(),
         }
+    }
+}
+
+impl Settings {
+    /// Every setting, named after its builder method, the dangerous opt-ins and private network
+    /// first: an auditor reads the active policy from one log line. The `Debug` of
+    /// [`CorsLayer`](crate::CorsLayer), [`Cors`](crate::Cors), `ReloadLayer` and `ReloadHandle`
+    /// all start with it (each adding its own fields after these), so a new setting is added here
+    /// once.
+    pub(crate) fn debug_struct<'a, 'b>(&self, f: &'a mut fmt::Formatter<'b>, name: &str) -> fmt::DebugStruct<'a, 'b> {
+        let mut d = f.debug_struct(name);
+        d.field("dangerously_allow_null_origin", &self.allow_null)
+            .field("dangerously_allow_insecure_origins_with_credentials", &self.allow_insecure)
+            // Discloses part of the policy to anyone who asks: for development only.
+            .field("debug", &self.debug)
+            .field("allow_private_network", &self.private_network)
+            .field("allow_origin", &self.origin)
+            .field("allow_credentials", &self.credentials)
+            .field("allow_methods", &self.methods)
+            .field("allow_headers", &self.headers)
+            .field("expose_headers", &self.expose)
+            .field("max_age", &self.max_age)
+            .field("preflight_status", &self.preflight_status)
+            .field("preflight_passthrough", &self.passthrough)
+            .field("block_disallowed_origins", &self.block);
+        d
     }
 }

@@ -13,16 +13,15 @@ pub(crate) fn refused(_reason: Reason, _value: &[u8]) {}
 /// never make it read as another field.
 #[cfg(feature = "tracing")]
 pub(crate) fn refused(reason: Reason, value: &[u8]) {
-    const CAP: usize = 128;
     if tracing::enabled!(target: "tower_cors", tracing::Level::DEBUG) {
-        let shown = &value[..value.len().min(CAP)];
+        let (shown, truncated) = crate::reason::shown_part(value);
         // `escape_ascii` escapes `"` and `\`, so the closing quote is the only bare one.
         let quoted = format!("\"{}\"", shown.escape_ascii());
         tracing::debug!(
             target: "tower_cors",
             reason = reason.as_str(),
             value = %quoted,
-            truncated = value.len() > CAP,
+            truncated,
             "CORS request refused"
         );
     }
@@ -39,4 +38,18 @@ pub(crate) fn nested(_message: &str) {}
 #[cfg(feature = "tracing")]
 pub(crate) fn nested(message: &str) {
     tracing::warn!(target: "tower_cors", "{message}");
+}
+
+/// Debug mode's explanation of a refused request: a `WARN` event, target `tower_cors`.
+#[cfg(feature = "tracing")]
+pub(crate) fn explained(explanation: &dyn std::fmt::Display) {
+    tracing::warn!(target: "tower_cors", "{explanation}");
+}
+
+/// Debug mode's explanation of a refused request, on standard error: without the `tracing`
+/// feature there is no other place to say it, and debug mode is for development only.
+#[cfg(not(feature = "tracing"))]
+#[allow(clippy::print_stderr)]
+pub(crate) fn explained(explanation: &dyn std::fmt::Display) {
+    eprintln!("tower-cors debug mode: {explanation}");
 }

@@ -34,6 +34,13 @@
 //! all three: only Firefox's use of its preflight cache early in a session differs, one more
 //! preflight at most.
 //!
+//! Each case also runs through the test kit (`tower_cors::testing`, `browser/kit.rs`) with the
+//! same policy, application and request, in-process; its observation must equal each engine's,
+//! unless the case records the engine's own outcome or `kit_differences` records the kit's (one:
+//! the kit follows the standard on `*` and `Authorization`). Each engine's tally is printed as
+//! `kit vs NAME: N cases compared, ...`; `the_test_kit_reaches_every_cases_outcome` checks the kit
+//! against the cases' stated outcomes without a browser.
+//!
 //! These tests need the browsers and their WebDriver servers, so plain `cargo test` skips them.
 //! Run them with
 //!
@@ -54,8 +61,12 @@
 mod demo;
 #[path = "browser/harness.rs"]
 mod harness;
+#[path = "browser/kit.rs"]
+mod kit;
 #[path = "browser/servers.rs"]
 mod servers;
+#[path = "browser/tls.rs"]
+mod tls;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,6 +78,7 @@ use tokio::net::TcpListener;
 use tower_cors::CorsLayer;
 
 use harness::{Browser, Engine};
+use kit::Observation;
 use servers::Log;
 
 const X_CUSTOM: HeaderName = HeaderName::from_static("x-custom");
@@ -632,6 +644,107 @@ fn firefox_preflights_again() -> (Engine, Outcome) {
     (Engine::Firefox, outcome)
 }
 
+/// Where the test kit (`tower_cors::testing`), which follows the Fetch Standard, differs from all
+/// three engines: the case's name, the kit's outcome, and why. Each engine's own outcome is still
+/// the case's; a kit that starts agreeing with the engines fails the comparison, as an engine
+/// that changes does.
+fn kit_differences() -> Vec<(&'static str, Outcome, &'static str)> {
+    vec![(
+        "the browser itself: a hand-written `Allow-Headers: *` DOES cover Authorization",
+        Outcome { observed: vec![blocked()], server: &["preflight GET authorization 204"], inner: &[] },
+        "the Fetch Standard's `*` never covers Authorization (#cors-non-wildcard-request-header-name); Chromium \
+         156, Firefox 153 and WebKitGTK 2.50 still let it: the kit is strict, so that a test fails before \
+         browsers start enforcing the rule",
+    )]
+}
+
+/// The kit's outcome of `case` where it differs from the engines by design, with the reason.
+fn kit_difference(case: &Case) -> Option<(Observation, &'static str)> {
+    kit_differences()
+        .into_iter()
+        .find(|(name, _, _)| *name == case.name)
+        .map(|(_, outcome, why)| (Observation::expected(&outcome.observed, outcome.server, outcome.inner), why))
+}
+
+/// Compares the kit's observation of `case` with `engine`'s: the same, an engine difference the
+/// case records (the kit then gives the case's own outcome), a kit difference `kit_differences`
+/// records (the engine then gives the case's own outcome), or a disagreement.
+fn compare_with_kit(case: &Case, engine: Engine, kit: &Observation, seen: &Observation) -> Agreement {
+    let stated = Observation::expected(&case.observed, case.server, case.inner);
+    if kit == seen {
+        Agreement::Same
+    } else if case.on.iter().any(|(differs, _)| *differs == engine) && *kit == stated {
+        Agreement::EngineDifference
+    } else if kit_difference(case).is_some_and(|(outcome, _)| outcome == *kit) && *seen == stated {
+        Agreement::KitDifference
+    } else {
+        Agreement::Disagreement(format!("  kit: {kit:?}\n  {}: {seen:?}", engine.name()))
+    }
+}
+
+/// How the kit's verdict on one case compares with an engine's.
+#[derive(Debug, PartialEq)]
+enum Agreement {
+    Same,
+    EngineDifference,
+    KitDifference,
+    Disagreement(String),
+}
+
+/// Every API router: one per policy, and the hand-written answer; each logs to `log`.
+fn routers(page: &str, page_port: u16, log: &Log) -> Vec<(&'static str, axum::Router)> {
+    let mut routers: Vec<_> = policies(page, page_port)
+        .into_iter()
+        .map(|(name, cors)| {
+            cors.validate().unwrap_or_else(|e| panic!("policy {name}: {e}"));
+            (name, servers::api(name, log, cors))
+        })
+        .collect();
+    routers.push(("hand-written-*", servers::hand_written_wildcard("hand-written-*", log)));
+    routers
+}
+
+/// Runs every case through the kit; its observation of each, in the order of `cases()`.
+async fn kit_observations(sites: &Sites) -> Vec<Observation> {
+    let log = Log::default();
+    let routers = routers(&sites.page, sites.page_port, &log);
+    let mut observations = Vec::new();
+    for (n, case) in cases().iter().enumerate() {
+        let router = routers.iter().find(|(name, _)| *name == case.api).expect("a known API").1.clone();
+        let (origin, url) = sites.origin_and_url(case, n);
+        let origin = if matches!(case.page, Page::Sandboxed) { "null".to_owned() } else { origin };
+        observations.push(kit::run(case, &origin, &url, router, &log).await);
+    }
+    observations
+}
+
+/// Without a browser: the kit reaches each case's own outcome (what Chromium does, measured),
+/// or the outcome `kit_differences` records for it.
+#[tokio::test]
+async fn the_test_kit_reaches_every_cases_outcome() {
+    let apis = policies("", 0).into_iter().map(|(name, _)| name).chain(["hand-written-*"]);
+    let apis = apis.enumerate().map(|(i, name)| (name, format!("http://127.0.0.1:{}", 2000 + i))).collect();
+    let sites =
+        Sites { page: "http://127.0.0.1:1000".into(), page_port: 1000, other_port: 1001, apis, log: Log::default() };
+    let observations = kit_observations(&sites).await;
+    let mut failed = Vec::new();
+    let cases = cases();
+    for (case, kit) in cases.iter().zip(&observations) {
+        let expected = match kit_difference(case) {
+            Some((outcome, _)) => outcome,
+            None => Observation::expected(&case.observed, case.server, case.inner),
+        };
+        if *kit != expected {
+            failed.push(format!("{}:\n  kit:      {kit:?}\n  expected: {expected:?}", case.name));
+        }
+    }
+    for (name, _, _) in kit_differences() {
+        assert!(cases.iter().any(|case| case.name == name), "kit_differences names no case {name:?}");
+    }
+    assert_eq!(observations.len(), cases.len());
+    assert!(failed.is_empty(), "{} cases where the kit differs:\n{}", failed.len(), failed.join("\n"));
+}
+
 /// The policies under test, each served by its own API server.
 fn policies(page: &str, page_port: u16) -> Vec<(&'static str, CorsLayer)> {
     let basic = || {
@@ -673,20 +786,14 @@ async fn cors_in_every_installed_engine() {
 
     let log = Log::default();
     let mut apis = Vec::new();
-    let mut routers: Vec<_> = policies(&page, page_port)
-        .into_iter()
-        .map(|(name, cors)| {
-            cors.validate().unwrap_or_else(|e| panic!("policy {name}: {e}"));
-            (name, servers::api(name, &log, cors))
-        })
-        .collect();
-    routers.push(("hand-written-*", servers::hand_written_wildcard("hand-written-*", &log)));
-    for (name, router) in routers {
+    for (name, router) in routers(&page, page_port, &log) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         apis.push((name, format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())));
         servers::serve(listener, router);
     }
     let sites = Arc::new(Sites { page, page_port, other_port, apis, log });
+    // The kit's verdicts, compared with each engine's below.
+    let kit = kit_observations(&sites).await;
 
     // One engine after the other: each with a fresh browser, so no preflight cache carries over.
     let mut failed = Vec::new();
@@ -698,7 +805,7 @@ async fn cors_in_every_installed_engine() {
         }
         ran += 1;
         let started = Instant::now();
-        let (count, failures) = match run_engine(engine, &sites).await {
+        let (count, failures, seen) = match run_engine(engine, &sites).await {
             Ok(outcome) => outcome,
             Err(why) => {
                 println!("engine {}: FAILED to run: {why}", engine.name());
@@ -713,10 +820,57 @@ async fn cors_in_every_installed_engine() {
             started.elapsed().as_secs_f64()
         );
         failed.extend(failures.iter().map(|case| format!("{}: {case}", engine.name())));
+        failed.extend(compare_engine_with_kit(engine, &kit, &seen));
     }
     assert!(ran > 0, "no browser engine is installed");
     assert!(cases().len() >= 20, "at least 20 cases");
     assert!(failed.is_empty(), "{} browser cases failed: {failed:#?}", failed.len());
+}
+
+/// Compares the kit with what `engine` observed in each case it ran, prints the tally
+/// (`kit vs NAME: N cases compared, ...`) and returns the disagreements.
+fn compare_engine_with_kit(engine: Engine, kit: &[Observation], seen: &[Option<Observation>]) -> Vec<String> {
+    let (mut same, mut engine_differences, mut kit_differences, mut disagreements) =
+        (0, Vec::new(), Vec::new(), Vec::new());
+    for ((case, kit), seen) in cases().iter().zip(kit).zip(seen) {
+        let Some(seen) = seen else { continue };
+        match compare_with_kit(case, engine, kit, seen) {
+            Agreement::Same => same += 1,
+            Agreement::EngineDifference => engine_differences.push(case.name),
+            Agreement::KitDifference => kit_differences.push(case.name),
+            Agreement::Disagreement(how) => {
+                println!("DISAGREE kit vs {}: {}\n{how}", engine.name(), case.name);
+                disagreements.push(format!("kit vs {}: {}\n{how}", engine.name(), case.name));
+            }
+        }
+    }
+    let compared = same + engine_differences.len() + kit_differences.len() + disagreements.len();
+    println!(
+        "kit vs {}: {compared} cases compared, {same} the same, {} documented engine differences {engine_differences:?}, \
+         {} documented kit differences {kit_differences:?}, {} disagreements",
+        engine.name(),
+        engine_differences.len(),
+        kit_differences.len(),
+        disagreements.len()
+    );
+    disagreements
+}
+
+impl Sites {
+    /// The page origin `case` runs in (the allowed page for the sandboxed frame, which it opens)
+    /// and the case's own URL on its API.
+    fn origin_and_url(&self, case: &Case, n: usize) -> (String, String) {
+        let api = &self.apis.iter().find(|(name, _)| *name == case.api).expect("a known API").1;
+        let origin = match case.page {
+            Page::Allowed | Page::Sandboxed => self.page.clone(),
+            Page::Other => format!("http://127.0.0.1:{}", self.other_port),
+            Page::Host(host) => format!("http://{host}:{}", self.page_port),
+            Page::HostOnOtherPort(host) => format!("http://{host}:{}", self.other_port),
+            Page::ApiItself => api.clone(),
+        };
+        // A path of its own per case, so that no preflight cache entry carries over.
+        (origin, format!("{api}/case-{n}"))
+    }
 }
 
 /// The servers every engine's cases talk to.
@@ -730,8 +884,11 @@ struct Sites {
     log: Log,
 }
 
-/// Runs every case in `engine`: how many, and the names of those that failed.
-async fn run_engine(engine: Engine, sites: &Arc<Sites>) -> Result<(usize, Vec<&'static str>), String> {
+/// Runs every case in `engine`: how many, the names of those that failed, and what the engine
+/// observed in each (none where the page could not run the case).
+type EngineRun = (usize, Vec<&'static str>, Vec<Option<Observation>>);
+
+async fn run_engine(engine: Engine, sites: &Arc<Sites>) -> Result<EngineRun, String> {
     let browser = Browser::start(engine).await.map_err(|e| format!("the browser could not start: {e}"))?;
     println!("engine {}: {} ({})", engine.name(), browser.version(), browser.user_agent());
     // Run the cases in a task, so that even after a panic the browser is stopped below.
@@ -740,19 +897,13 @@ async fn run_engine(engine: Engine, sites: &Arc<Sites>) -> Result<(usize, Vec<&'
     let run = tokio::spawn(async move {
         let browser = in_task;
         let mut failures = Vec::new();
+        let mut observations = Vec::new();
         let cases = cases();
         for (n, case) in cases.iter().enumerate() {
-            let api = &sites.apis.iter().find(|(name, _)| *name == case.api).expect("a known API").1;
-            let origin = match case.page {
-                Page::Allowed | Page::Sandboxed => sites.page.clone(),
-                Page::Other => format!("http://127.0.0.1:{}", sites.other_port),
-                Page::Host(host) => format!("http://{host}:{}", sites.page_port),
-                Page::HostOnOtherPort(host) => format!("http://{host}:{}", sites.other_port),
-                Page::ApiItself => api.clone(),
-            };
-            // A path of its own per case, so that no preflight cache entry carries over.
-            let url = format!("{api}/case-{n}");
-            match run_case(&browser, engine, case, &origin, &url, &sites.log).await {
+            let (origin, url) = sites.origin_and_url(case, n);
+            let (observation, verdict) = run_case(&browser, engine, case, &origin, &url, &sites.log).await;
+            observations.push(observation);
+            match verdict {
                 Ok(()) => println!("ok      {}: {}", engine.name(), case.name),
                 Err(why) => {
                     println!("FAILED  {}: {}\n{why}", engine.name(), case.name);
@@ -760,7 +911,7 @@ async fn run_engine(engine: Engine, sites: &Arc<Sites>) -> Result<(usize, Vec<&'
                 }
             }
         }
-        (cases.len(), failures)
+        (cases.len(), failures, observations)
     });
     let finished = run.await;
     match Arc::try_unwrap(browser) {
@@ -770,7 +921,8 @@ async fn run_engine(engine: Engine, sites: &Arc<Sites>) -> Result<(usize, Vec<&'
     Ok(finished.unwrap_or_else(|panicked| std::panic::resume_unwind(panicked.into_panic())))
 }
 
-/// Runs one case; the error describes every difference from what it expects of `engine`.
+/// Runs one case: what the engine observed (if the page ran it), and an error that describes
+/// every difference from what the case expects of `engine`.
 async fn run_case(
     browser: &Browser,
     engine: Engine,
@@ -778,16 +930,22 @@ async fn run_case(
     origin: &str,
     url: &str,
     log: &Log,
-) -> Result<(), String> {
-    browser.goto(&format!("{origin}/")).await.map_err(|e| format!("  cannot open {origin}: {e}"))?;
+) -> (Option<Observation>, Result<(), String>) {
+    if let Err(e) = browser.goto(&format!("{origin}/")).await {
+        return (None, Err(format!("  cannot open {origin}: {e}")));
+    }
     log.take();
     let (script, expected_origin) = match case.page {
         Page::Sandboxed => ("return inSandbox(arguments[0], arguments[1])", "null"),
         _ => ("return runFetches(arguments[0], arguments[1])", origin),
     };
     let fetches = Value::from(case.fetches.iter().map(Fetch::to_json).collect::<Vec<_>>());
-    let seen = browser.run(script, vec![Value::from(url), fetches]).await.map_err(|e| format!("  script: {e}"))?;
+    let seen = match browser.run(script, vec![Value::from(url), fetches]).await {
+        Ok(seen) => seen,
+        Err(e) => return (None, Err(format!("  script: {e}"))),
+    };
     let entries = log.take();
+    let observation = Observation::of(&seen["results"], &entries);
 
     let (observed, server, inner) = case.expected(engine);
     let mut problems = Vec::new();
@@ -809,11 +967,8 @@ async fn run_case(
             problems.push(format!("  unexpected request: {entry:?}"));
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\n"))
-    }
+    let verdict = if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) };
+    (Some(observation), verdict)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -909,4 +1064,207 @@ async fn demo_table(browser: &Browser, url: &str) -> Result<Value, String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Err(format!("{url}: no summary after 10 s"))
+}
+
+/// Debug mode in Chromium: for each refusal cause, the console's reason without debug mode and
+/// with it. With it, a preflight refused for its method or headers from an allowed origin names
+/// the method or header; a refused origin reads the same either way, as debug mode never grants
+/// one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: cargo test --test browser -- --ignored (or .ci/browser.sh)"]
+async fn debug_mode_names_the_cause_in_the_chromium_console() {
+    if let Err(why) = Engine::Chromium.installed() {
+        println!("engine chromium: not installed ({why}), debug mode's console messages not checked");
+        return;
+    }
+    let page_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let page = format!("http://127.0.0.1:{}", page_listener.local_addr().unwrap().port());
+    let other = format!("http://127.0.0.1:{}", other_listener.local_addr().unwrap().port());
+    servers::serve(page_listener, servers::page());
+    servers::serve(other_listener, servers::page());
+    let log = Log::default();
+    let policy = |debug: bool| {
+        CorsLayer::new()
+            .allow_origins([page.as_str()])
+            .allow_methods([http::Method::PUT])
+            .allow_headers([http::header::CONTENT_TYPE])
+            .debug(debug)
+    };
+    let any_header = |debug: bool| CorsLayer::new().allow_origins([page.as_str()]).allow_any_header().debug(debug);
+    let mut apis = Vec::new();
+    for (name, cors) in
+        [("plain", policy(false)), ("debug", policy(true)), ("any", any_header(false)), ("any-debug", any_header(true))]
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        apis.push((name, format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port()), cors.clone()));
+        servers::serve(listener, servers::api(name, &log, cors));
+    }
+    let api = |name: &str| {
+        apis.iter().find(|(n, _, _)| *n == name).map(|(_, url, cors)| (url.clone(), cors.clone())).unwrap()
+    };
+
+    const NO_ACAO: &str = "No 'Access-Control-Allow-Origin' header is present on the requested resource.";
+    const PREFLIGHT_NO_ACAO: &str = "Response to preflight request doesn't pass access control check: No \
+                                     'Access-Control-Allow-Origin' header is present on the requested resource.";
+    // The cause, the page, the API pair, the method and a header the script sets, and Chromium's
+    // reason without and with debug mode.
+    type Cause<'a> = (&'a str, &'a str, [&'static str; 2], &'a str, Option<(&'a str, &'a str)>, &'a str, &'a str);
+    let causes: [Cause<'_>; 5] = [
+        (
+            "method not allowed",
+            &page,
+            ["plain", "debug"],
+            "DELETE",
+            None,
+            PREFLIGHT_NO_ACAO,
+            "Method DELETE is not allowed by Access-Control-Allow-Methods in preflight response.",
+        ),
+        (
+            "header not allowed",
+            &page,
+            ["plain", "debug"],
+            "PUT",
+            Some(("x-foo", "1")),
+            PREFLIGHT_NO_ACAO,
+            "Request header field x-foo is not allowed by Access-Control-Allow-Headers in preflight response.",
+        ),
+        (
+            "authorization under any header",
+            &page,
+            ["any", "any-debug"],
+            "GET",
+            Some(("authorization", "Bearer t")),
+            PREFLIGHT_NO_ACAO,
+            "Request header field authorization is not allowed by Access-Control-Allow-Headers in preflight response.",
+        ),
+        (
+            "origin not allowed, preflight",
+            &other,
+            ["plain", "debug"],
+            "PUT",
+            None,
+            PREFLIGHT_NO_ACAO,
+            PREFLIGHT_NO_ACAO,
+        ),
+        ("origin not allowed, GET", &other, ["plain", "debug"], "GET", None, NO_ACAO, NO_ACAO),
+    ];
+
+    let browser = Browser::start(Engine::Chromium).await.unwrap();
+    println!("engine chromium: {} (debug mode's console messages)", browser.version());
+    let mut failures = Vec::new();
+    for (n, (cause, origin, pair, method, header, without, with)) in causes.iter().enumerate() {
+        for (api_name, expected) in [(pair[0], without), (pair[1], with)] {
+            let (api_origin, cors) = api(api_name);
+            let url = format!("{api_origin}/debug-{n}");
+            let headers = header.map_or(String::new(), |(name, value)| format!("{{'{name}': '{value}'}}"));
+            let options =
+                format!("{{method: '{method}', headers: {}}}", if headers.is_empty() { "{}" } else { &headers });
+            browser.goto(&format!("{origin}/")).await.unwrap();
+            browser.console().await.unwrap();
+            let script =
+                format!("return fetch(arguments[0], {options}).then(r => 'readable ' + r.status, e => 'blocked')");
+            let outcome = browser.run(&script, vec![Value::from(url.as_str())]).await.unwrap();
+            let messages = browser.console().await.unwrap();
+            let reason = messages.iter().find_map(|line| {
+                line.split_once("has been blocked by CORS policy: ").map(|(_, reason)| reason.to_owned())
+            });
+            let shown =
+                messages.iter().find(|line| line.contains("blocked by CORS policy")).cloned().unwrap_or_default();
+            println!("console  {cause} ({api_name}): {shown}");
+            if outcome != "blocked" || reason.as_deref() != Some(*expected) {
+                failures.push(format!("{cause} ({api_name}): {outcome}, reason {reason:?}, expected {expected:?}"));
+            }
+            // The test kit, on the same request through the same layer in-process, must give
+            // Chromium's own words.
+            let mut app = servers::api(api_name, &Log::default(), cors);
+            let mut request = http::Request::builder().method(*method).uri(url.as_str());
+            if let Some((name, value)) = header {
+                request = request.header(*name, *value);
+            }
+            let request = request.body(axum::body::Body::empty()).unwrap();
+            let kit = tower_cors::testing::Browser::at(origin).fetch(&mut app, request).await;
+            let kit_reason = kit.blocked().map(|blocked| blocked.to_string());
+            if kit_reason.as_deref() != Some(*expected) {
+                failures.push(format!("{cause} ({api_name}): the kit says {kit_reason:?}, Chromium {expected:?}"));
+            }
+        }
+    }
+    browser.stop().await;
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// HTTP/2, as browsers use it for nearly every https API: the page and the API each over TLS with
+/// ALPN `h2`, in every installed engine. The handler answers the HTTP version it saw, so a case
+/// passes only if the request really went over HTTP/2 through the layer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs browsers and their WebDriver servers: cargo test --test browser -- --ignored (or .ci/browser.sh)"]
+async fn cors_over_http2_in_every_installed_engine() {
+    let acceptor = tls::acceptor();
+    let bind = || async { TcpListener::bind("127.0.0.1:0").await.unwrap() };
+    let (page_listener, other_listener, api_listener) = (bind().await, bind().await, bind().await);
+    let origin_of = |listener: &TcpListener| format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let (page, other, api) = (origin_of(&page_listener), origin_of(&other_listener), origin_of(&api_listener));
+    tls::serve(page_listener, acceptor.clone(), servers::page());
+    tls::serve(other_listener, acceptor.clone(), servers::page());
+    let cors = CorsLayer::new()
+        .allow_origins([page.as_str()])
+        .allow_methods([Method::PUT])
+        .allow_headers([X_CUSTOM])
+        .expose_headers([X_REQUEST_ID]);
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let router = axum::Router::new()
+        .fallback(move |request: axum::extract::Request| {
+            let counted = Arc::clone(&counted);
+            async move {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                ([(X_REQUEST_ID, "7")], format!("{:?}", request.version()))
+            }
+        })
+        .layer(cors);
+    tls::serve(api_listener, acceptor, router);
+
+    // The page, the fetch options, what the script sees, and how many requests reach the handler.
+    let cases = [
+        (&page, "{}", "readable HTTP/2.0 x-request-id=7", 1),
+        (&page, "{method: 'PUT', headers: {'x-custom': '1'}}", "readable HTTP/2.0 x-request-id=7", 1),
+        (&page, "{method: 'DELETE'}", "blocked", 0),
+        (&other, "{}", "blocked", 1),
+        (&other, "{method: 'PUT', headers: {'x-custom': '1'}}", "blocked", 0),
+    ];
+    let script = "return fetch(arguments[0], arguments[1] ? JSON.parse(arguments[1]) : {}).then(\
+                  async r => 'readable ' + (await r.text()) + ' x-request-id=' + r.headers.get('x-request-id'), \
+                  e => 'blocked')";
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for engine in Engine::ALL {
+        if let Err(why) = engine.installed() {
+            println!("engine {}: not installed ({why}), HTTP/2 not checked", engine.name());
+            continue;
+        }
+        let browser = Browser::start(engine).await.unwrap();
+        for (n, (origin, options, expected, reached)) in cases.iter().enumerate() {
+            browser.goto(&format!("{origin}/")).await.unwrap();
+            let protocol = browser
+                .run("return performance.getEntriesByType('navigation')[0].nextHopProtocol", vec![])
+                .await
+                .unwrap();
+            let before = calls.load(std::sync::atomic::Ordering::SeqCst);
+            let options =
+                options.replace('\'', "\"").replace("method:", "\"method\":").replace("headers:", "\"headers\":");
+            let url = format!("{api}/h2-{}-{n}", engine.name());
+            let seen = browser.run(script, vec![Value::from(url), Value::from(options)]).await.unwrap();
+            let handled = calls.load(std::sync::atomic::Ordering::SeqCst) - before;
+            println!("h2      {}: case {n}: page over {protocol}, {seen}, handler ran {handled}", engine.name());
+            if seen != *expected || handled != *reached || protocol != "h2" {
+                failures.push(format!("{} case {n}: page {protocol}, saw {seen}, handler {handled}", engine.name()));
+            }
+        }
+        browser.stop().await;
+        ran += 1;
+        println!("engine {}: HTTP/2 cases run", engine.name());
+    }
+    assert!(ran > 0, "no browser engine is installed");
+    assert!(failures.is_empty(), "{failures:#?}");
 }

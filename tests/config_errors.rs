@@ -8,7 +8,7 @@ use std::time::Duration;
 use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use http::{HeaderName, Method, StatusCode};
 use tower::Layer;
-use tower_cors::{ConfigProblem, CorsLayer, InvalidOrigin};
+use tower_cors::{AllowOrigin, ConfigProblem, CorsLayer, InvalidOrigin};
 
 /// The single problem of `layer`, and its message.
 fn only_problem(layer: CorsLayer) -> (ConfigProblem, String) {
@@ -19,7 +19,7 @@ fn only_problem(layer: CorsLayer) -> (ConfigProblem, String) {
 
 fn origin_problem(origin: &str) -> (InvalidOrigin, String) {
     match only_problem(CorsLayer::new().allow_origins([origin])) {
-        (ConfigProblem::InvalidOrigin { origin: got, reason }, message) => {
+        (ConfigProblem::InvalidOrigin { origin: got, reason, .. }, message) => {
             assert_eq!(got, origin);
             (reason, message)
         }
@@ -31,22 +31,58 @@ fn origin_problem(origin: &str) -> (InvalidOrigin, String) {
 fn no_origin_policy() {
     let (problem, message) = only_problem(CorsLayer::new().allow_methods([Method::PUT]));
     assert_eq!(problem, ConfigProblem::NoOriginPolicy);
-    assert!(message.contains("allow_origins"), "{message}");
+    assert_eq!(
+        message,
+        "invalid CORS configuration: no origin is allowed: call `allow_origins([...])`, `allow_any_origin()` or \
+         `allow_origin(...)`; to refuse every CORS request on purpose, `allow_origin(AllowOrigin::none())`"
+    );
     let (problem, _) = only_problem(CorsLayer::new().allow_origins(Vec::<String>::new()));
     assert_eq!(problem, ConfigProblem::NoOriginPolicy, "an empty list grants nothing, so it is refused too");
+}
+
+/// `AllowOrigin::none()` says on purpose what an empty list may say by accident.
+#[test]
+fn no_origin_on_purpose_is_valid() {
+    let none = || CorsLayer::new().allow_origin(AllowOrigin::none());
+    assert_eq!(none().validate(), Ok(()));
+    assert_eq!(none().allow_credentials(true).allow_methods([Method::PUT]).validate(), Ok(()));
+    // Credentials with the `null` opt-in stays an error, whatever the origin setting.
+    let (problem, _) = only_problem(none().allow_credentials(true).dangerously_allow_null_origin(true));
+    assert_eq!(problem, ConfigProblem::CredentialsWithNullOrigin);
+}
+
+/// One origin, or several, from runtime values: each is validated like a list.
+#[test]
+fn origins_from_runtime_strings_are_lists() {
+    let from_env = String::from("https://app.example.com");
+    let borrowed: &str = from_env.as_str();
+    let valid = [
+        CorsLayer::new().allow_origin(from_env.clone()),
+        CorsLayer::new().allow_origin(borrowed),
+        CorsLayer::new().allow_origin(vec![borrowed, "https://*.example.org"]),
+        CorsLayer::new().allow_origin([from_env.clone()]),
+        CorsLayer::new().allow_origin(&[from_env.clone()][..]),
+    ];
+    for layer in &valid {
+        assert_eq!(layer.validate(), Ok(()), "{layer:?}");
+        assert!(format!("{layer:?}").contains(r#"AllowOrigin::List(["https://app.example.com""#), "{layer:?}");
+    }
+    let (problem, message) = only_problem(CorsLayer::new().allow_origin(format!("{from_env}/")));
+    assert!(matches!(problem, ConfigProblem::InvalidOrigin { reason: InvalidOrigin::Path { .. }, .. }), "{problem:?}");
+    assert!(message.contains("write `https://app.example.com`"), "{message}");
 }
 
 #[test]
 fn origin_upper_case_suggests_lower_case() {
     let (reason, message) = origin_problem("https://App.Example.com");
-    assert_eq!(reason, InvalidOrigin::UpperCase { suggestion: "https://app.example.com".into() });
+    assert_eq!(format!("{reason:?}"), r#"UpperCase { suggestion: "https://app.example.com" }"#);
     assert!(message.contains("write `https://app.example.com`"), "{message}");
 }
 
 #[test]
 fn origin_trailing_slash_and_path() {
     let (reason, message) = origin_problem("https://app.example.com/");
-    assert_eq!(reason, InvalidOrigin::Path { suggestion: "https://app.example.com".into() });
+    assert_eq!(format!("{reason:?}"), r#"Path { suggestion: "https://app.example.com" }"#);
     assert!(message.contains("trailing `/`"), "{message}");
     assert!(matches!(origin_problem("https://app.example.com/api").0, InvalidOrigin::Path { .. }));
 }
@@ -67,7 +103,7 @@ fn origin_userinfo() {
 #[test]
 fn origin_default_port() {
     let (reason, message) = origin_problem("https://app.example.com:443");
-    assert_eq!(reason, InvalidOrigin::DefaultPort { suggestion: "https://app.example.com".into() });
+    assert_eq!(format!("{reason:?}"), r#"DefaultPort { suggestion: "https://app.example.com" }"#);
     assert!(message.contains("write `https://app.example.com`"), "{message}");
     assert!(matches!(origin_problem("http://app.example.com:80").0, InvalidOrigin::DefaultPort { .. }));
 }
@@ -143,6 +179,17 @@ fn credentials_with_any_origin() {
     let (problem, message) = only_problem(CorsLayer::new().allow_any_origin().allow_credentials(true));
     assert_eq!(problem, ConfigProblem::CredentialsWithAnyOrigin);
     assert!(message.contains("list the origins"), "{message}");
+    // It names the explicit way out, and where to read about it first.
+    assert!(message.contains("`allow_origin(AllowOrigin::predicate(|_, _| true))`"), "{message}");
+    assert!(
+        message.contains(
+            "https://docs.rs/tower-cors/latest/tower_cors/guides/security/index.html#every-site-with-credentials"
+        ),
+        "{message}"
+    );
+    // That way out is valid: every origin is echoed, with credentials.
+    let every_site = CorsLayer::new().allow_origin(AllowOrigin::predicate(|_, _| true)).allow_credentials(true);
+    assert_eq!(every_site.validate(), Ok(()));
 }
 
 #[test]
@@ -168,7 +215,7 @@ fn credentials_with_a_host_that_only_looks_like_loopback() {
         "http://*.127.0.0.1.nip.example",
     ] {
         let (problem, message) = only_problem(CorsLayer::new().allow_origins([origin]).allow_credentials(true));
-        assert_eq!(problem, ConfigProblem::CredentialsWithInsecureOrigin { origin: origin.into() }, "{origin}");
+        assert_eq!(format!("{problem:?}"), format!("CredentialsWithInsecureOrigin {{ origin: {origin:?} }}"));
         assert!(message.contains("not loopback"), "{message}");
     }
     // The whole of 127.0.0.0/8 is loopback, and `*.localhost` patterns too.
@@ -188,7 +235,7 @@ fn credentials_with_a_port_wildcard_on_a_loopback_address() {
     }
     for origin in ["http://10.0.0.1:*", "http://[::2]:*"] {
         let (problem, _) = only_problem(CorsLayer::new().allow_origins([origin]).allow_credentials(true));
-        assert_eq!(problem, ConfigProblem::CredentialsWithInsecureOrigin { origin: origin.into() }, "{origin}");
+        assert_eq!(format!("{problem:?}"), format!("CredentialsWithInsecureOrigin {{ origin: {origin:?} }}"));
     }
 }
 
@@ -219,7 +266,7 @@ fn lower_case_standard_methods_can_never_match() {
     {
         let layer = CorsLayer::new().allow_any_origin().allow_methods([Method::from_bytes(method.as_bytes()).unwrap()]);
         let (problem, message) = only_problem(layer);
-        assert_eq!(problem, ConfigProblem::MethodNeverSent { method: method.into(), suggestion: upper.into() });
+        assert_eq!(format!("{problem:?}"), format!("MethodNeverSent {{ method: {method:?}, suggestion: {upper:?} }}"));
         assert!(message.contains(&format!("write `{upper}`")), "{message}");
     }
     // `patch` is not normalized: it is a method of its own, distinct from `PATCH`.
@@ -238,7 +285,7 @@ fn forbidden_methods() {
         .problems()
         .iter()
         .map(|p| match p {
-            ConfigProblem::ForbiddenMethod { method } => method.as_str(),
+            ConfigProblem::ForbiddenMethod { method, .. } => method.as_str(),
             other => panic!("unexpected {other:?}"),
         })
         .collect();
@@ -259,14 +306,14 @@ fn forbidden_request_headers() {
 #[test]
 fn set_cookie_cannot_be_exposed() {
     let (problem, message) = only_problem(CorsLayer::new().allow_any_origin().expose_headers([SET_COOKIE]));
-    assert_eq!(problem, ConfigProblem::ForbiddenExposedHeader { name: "set-cookie".into() });
+    assert_eq!(format!("{problem:?}"), r#"ForbiddenExposedHeader { name: "set-cookie" }"#);
     assert!(message.contains("remove it from `expose_headers`"), "{message}");
 }
 
 #[test]
 fn max_age_above_a_day() {
     let (problem, message) = only_problem(CorsLayer::new().allow_any_origin().max_age(Duration::from_secs(86_401)));
-    assert_eq!(problem, ConfigProblem::MaxAgeTooLong { seconds: 86_401 });
+    assert_eq!(format!("{problem:?}"), "MaxAgeTooLong { seconds: 86401 }");
     assert!(message.contains("7200"), "{message}");
     assert!(CorsLayer::new().allow_any_origin().max_age(Duration::from_secs(86_400)).validate().is_ok());
 }
@@ -274,8 +321,31 @@ fn max_age_above_a_day() {
 #[test]
 fn preflight_status_must_be_2xx() {
     let (problem, message) = only_problem(CorsLayer::new().allow_any_origin().preflight_status(StatusCode::FOUND));
-    assert_eq!(problem, ConfigProblem::PreflightStatusNotSuccess { status: 302 });
+    assert_eq!(format!("{problem:?}"), "PreflightStatusNotSuccess { status: 302 }");
     assert!(message.contains("204"), "{message}");
+}
+
+/// Passed-through preflights are answered by the inner service, so a status of the layer's own
+/// would do nothing.
+#[test]
+fn preflight_status_with_passthrough() {
+    let passthrough = || CorsLayer::new().allow_any_origin().preflight_passthrough(true);
+    let (problem, message) = only_problem(passthrough().preflight_status(StatusCode::OK));
+    assert_eq!(format!("{problem:?}"), "PreflightStatusWithPassthrough { status: 200 }");
+    assert_eq!(
+        message,
+        "invalid CORS configuration: preflight status 200 has no effect with `preflight_passthrough(true)`, \
+         where the inner service's answer sets the status: remove one"
+    );
+    // The default status says nothing, and either setting alone is fine.
+    assert_eq!(passthrough().preflight_status(StatusCode::NO_CONTENT).validate(), Ok(()));
+    assert_eq!(passthrough().preflight_passthrough(false).preflight_status(StatusCode::OK).validate(), Ok(()));
+    // A status that is not 2xx is reported for both reasons.
+    let err = passthrough().preflight_status(StatusCode::FOUND).validate().unwrap_err();
+    assert_eq!(
+        format!("{:?}", err.problems()),
+        "[PreflightStatusNotSuccess { status: 302 }, PreflightStatusWithPassthrough { status: 302 }]"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Model-based property tests: random configurations and requests biased towards the tricky
 //! values (origins one byte off, case changes, trailing `/`, default ports, `null`, duplicate
 //! `Origin` lines, messy `Access-Control-Request-Headers`), run through the layer; the response
-//! is fed to a model of the browser (`fetch_model`), which must allow exactly what the policy
+//! is fed to a model of the browser (the test kit's `tower_cors::testing::standard`), which must allow exactly what the policy
 //! says (`fetch_model::oracle`), and the layer's invariants must hold.
 //!
 //! `PROPTEST_CASES` sets the number of cases (256 by default; CI runs 100,000 in release).
@@ -15,11 +15,11 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 use fetch_model::oracle::{self, Config, Origins};
-use fetch_model::BrowserRequest;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError};
 use support::{Body, Inner, Outcome};
+use tower_cors::testing::standard::{self as model, CorsRequest as BrowserRequest};
 use tower_cors::{AllowOrigin, CorsLayer};
 
 /// Configured entries; the `http` ones are loopback, so credentials stay valid with them.
@@ -96,6 +96,7 @@ fn subset(pool: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
 fn config() -> impl Strategy<Value = Config> {
     let origins = prop_oneof![
         1 => Just(Origins::Any),
+        1 => Just(Origins::None),
         4 => proptest::sample::subsequence(ENTRIES, 1..=4)
             .prop_map(|v| Origins::List(v.into_iter().map(str::to_owned).collect())),
     ];
@@ -117,6 +118,8 @@ fn config() -> impl Strategy<Value = Config> {
             // Credentials with the `null` opt-in is a configuration error (any page can send
             // `null`): the generator makes valid configurations only.
             let allow_null = allow_null && !credentials;
+            // A preflight status other than 204 with passthrough is a configuration error too.
+            let preflight_status = if passthrough { 204 } else { preflight_status };
             let methods = methods.iter().map(|m| Method::from_bytes(m.as_bytes()).unwrap()).collect();
             Config {
                 origins,
@@ -196,6 +199,7 @@ fn origin_rule(config: &Config, rule: Rule) -> Option<AllowOrigin> {
 fn build_layer(config: &Config, setup: Setup) -> CorsLayer {
     let mut layer = match (&config.origins, origin_rule(config, setup.rule)) {
         (Origins::Any, _) => CorsLayer::new().allow_any_origin(),
+        (Origins::None, _) => CorsLayer::new().allow_origin(AllowOrigin::none()),
         (Origins::List(_), Some(rule)) => CorsLayer::new().allow_origin(rule),
         (Origins::List(list), None) => CorsLayer::new().allow_origins(list.iter()),
     };
@@ -718,7 +722,7 @@ fn check_preflight(
         headers: names.iter().map(|n| (n.clone(), b"1".to_vec())).collect(),
         credentials: case.credentials_mode,
     };
-    let verdict = fetch_model::validate_preflight(&browser, &names, outcome.status, &outcome.headers);
+    let verdict = model::check_preflight(&browser, &names, outcome.status, &outcome.headers);
     let status_ok = !config.passthrough || (200..300).contains(&case.inner.status);
     let expected = granted && status_ok && (!case.credentials_mode || config.credentials);
     prop_assert_eq!(verdict.is_ok(), expected, "browser verdict {:?}; policy grants: {}", verdict, granted);
@@ -749,7 +753,7 @@ fn check_actual(
         credentials: case.credentials_mode,
     };
     let expected = granted && (!case.credentials_mode || config.credentials);
-    let readable = fetch_model::readable_response_headers(&browser, &outcome.headers);
+    let readable = model::readable_response_headers(&browser.origin, browser.credentials, &outcome.headers);
     prop_assert_eq!(readable.is_some(), expected, "CORS check on {:?}", outcome.headers);
     if readable.is_some() {
         check_readable(config, case, outcome, &browser)?;
@@ -765,7 +769,7 @@ fn check_readable(
     outcome: &Outcome,
     browser: &BrowserRequest,
 ) -> Result<(), TestCaseError> {
-    let readable = fetch_model::readable_response_headers(browser, &outcome.headers);
+    let readable = model::readable_response_headers(&browser.origin, browser.credentials, &outcome.headers);
     prop_assert!(readable.is_some(), "CORS check fails on {:?}", outcome.headers);
     if let Some(readable) = readable {
         // What the configuration says script may read, among the headers present.
@@ -776,9 +780,9 @@ fn check_readable(
             .headers
             .keys()
             .map(|n| n.as_str())
-            .filter(|n| !fetch_model::is_forbidden_response_header_name(n))
+            .filter(|n| !model::is_forbidden_response_header_name(n))
             .filter(|n| {
-                fetch_model::is_cors_safelisted_response_header_name(n)
+                model::is_cors_safelisted_response_header_name(n)
                     || inner_expose.contains(n)
                     || (!config.expose_any && config.expose.iter().any(|e| e == n))
                     || (config.expose_any && !config.credentials)

@@ -307,12 +307,69 @@ async fn request_headers_bounds_are_inclusive() {
     assert_eq!(status(send(&layer, &Inner::ok(), ask(blank_lines(17))).await), StatusCode::FORBIDDEN);
 }
 
+/// The settings as `Debug` prints them after the type's name, for a layer allowing [`ORIGIN`]
+/// and nothing else.
+const DEFAULT_SETTINGS: &str = "dangerously_allow_null_origin: false, \
+    dangerously_allow_insecure_origins_with_credentials: false, debug: false, allow_private_network: AllowPrivateNetwork(false), \
+    allow_origin: AllowOrigin::List([\"https://app.example.com\"]), allow_credentials: false, \
+    allow_methods: AllowMethods { any: false, list: [] }, allow_headers: AllowHeaders { any: false, list: [] }, \
+    expose_headers: ExposeHeaders { any: false, list: [] }, max_age: None, preflight_status: 204, \
+    preflight_passthrough: false, block_disallowed_origins: false";
+
+/// An auditor reads the whole policy from one log line: every setting, named after its builder
+/// method, the dangerous opt-ins and private network first.
+#[test]
+fn debug_shows_every_setting_dangerous_opt_ins_first() {
+    use http::{header::CONTENT_TYPE, HeaderName};
+    assert_eq!(
+        format!("{:?}", CorsLayer::new().allow_origins([ORIGIN])),
+        format!("CorsLayer {{ {DEFAULT_SETTINGS} }}")
+    );
+
+    let layer = CorsLayer::new()
+        .allow_origins([ORIGIN, "http://intranet.example"])
+        .dangerously_allow_null_origin(true)
+        .dangerously_allow_insecure_origins_with_credentials(true)
+        .debug(true)
+        .allow_private_network(true)
+        .allow_credentials(true)
+        .allow_methods([Method::PUT])
+        .allow_headers([CONTENT_TYPE])
+        .expose_headers([HeaderName::from_static("x-request-id")])
+        .max_age(std::time::Duration::from_secs(600))
+        .preflight_status(StatusCode::OK)
+        .block_disallowed_origins(true);
+    let text = format!("{layer:?}");
+    assert_eq!(
+        text,
+        "CorsLayer { dangerously_allow_null_origin: true, dangerously_allow_insecure_origins_with_credentials: true, \
+             debug: true, allow_private_network: AllowPrivateNetwork(true), \
+             allow_origin: AllowOrigin::List([\"https://app.example.com\", \"http://intranet.example\"]), allow_credentials: true, \
+             allow_methods: AllowMethods { any: false, list: [PUT] }, allow_headers: AllowHeaders { any: false, list: [\"content-type\"] }, \
+             expose_headers: ExposeHeaders { any: false, list: [\"x-request-id\"] }, max_age: Some(600s), preflight_status: 200, \
+         preflight_passthrough: false, block_disallowed_origins: true }"
+    );
+    let none = CorsLayer::new().allow_origin(AllowOrigin::none());
+    assert!(format!("{none:?}").contains("allow_origin: AllowOrigin::None,"), "{none:?}");
+}
+
+/// A reloadable layer's parts show the policy in force: after a reload, the new one.
 #[cfg(feature = "reload")]
 #[test]
-fn reloadable_parts_have_debug_output() {
+fn reloadable_parts_show_the_policy_in_force() {
+    use tower::Layer;
     let (layer, handle) = CorsLayer::new().allow_origins([ORIGIN]).reloadable().unwrap();
-    assert_eq!(format!("{layer:?}"), "ReloadLayer { .. }");
-    assert_eq!(format!("{handle:?}"), "ReloadHandle { .. }");
+    assert_eq!(format!("{layer:?}"), format!("ReloadLayer {{ {DEFAULT_SETTINGS} }}"));
+    assert_eq!(format!("{handle:?}"), format!("ReloadHandle {{ {DEFAULT_SETTINGS} }}"));
+    let service = layer.layer("inner");
+    assert_eq!(format!("{service:?}"), format!("Cors {{ {DEFAULT_SETTINGS}, reloadable: true, inner: \"inner\" }}"));
+
+    handle.reload(CorsLayer::new().allow_origins([ORIGIN]).dangerously_allow_null_origin(true)).unwrap();
+    let now =
+        DEFAULT_SETTINGS.replacen("dangerously_allow_null_origin: false", "dangerously_allow_null_origin: true", 1);
+    assert_eq!(format!("{handle:?}"), format!("ReloadHandle {{ {now} }}"));
+    assert_eq!(format!("{layer:?}"), format!("ReloadLayer {{ {now} }}"));
+    assert_eq!(format!("{service:?}"), format!("Cors {{ {now}, reloadable: true, inner: \"inner\" }}"));
 }
 
 /// The layer forwards readiness: an inner service that is not ready (or failed) is not hidden.
@@ -337,7 +394,7 @@ fn poll_ready_is_the_inner_services() {
     let mut service = CorsLayer::new().allow_origins([ORIGIN]).layer(Failing);
     let mut cx = Context::from_waker(Waker::noop());
     assert_eq!(service.poll_ready(&mut cx), Poll::Ready(Err("overloaded")));
-    assert_eq!(format!("{service:?}"), "Cors { inner: Failing, .. }");
+    assert_eq!(format!("{service:?}"), format!("Cors {{ {DEFAULT_SETTINGS}, reloadable: false, inner: Failing }}"));
 }
 
 /// An exposed-headers list with no names left after merging is dropped, not sent empty.
@@ -392,7 +449,7 @@ async fn merged_lists_keep_one_copy_of_names_that_differ_only_in_case() {
 async fn the_grpc_web_preset_grants_what_grpc_web_clients_send() {
     let layer = CorsLayer::grpc_web([ORIGIN]);
     let inner = Inner::ok();
-    let asked = "content-type,grpc-timeout,x-grpc-web,x-user-agent";
+    let asked = "content-type,grpc-accept-encoding,grpc-timeout,x-grpc-web,x-user-agent";
     let preflight = request(
         "OPTIONS",
         &[("origin", ORIGIN), ("access-control-request-method", "POST"), ("access-control-request-headers", asked)],
@@ -411,7 +468,44 @@ async fn the_grpc_web_preset_grants_what_grpc_web_clients_send() {
     assert_eq!(call.header("access-control-allow-origin"), Some(ORIGIN));
     assert_eq!(
         call.header("access-control-expose-headers"),
-        Some("grpc-status, grpc-message, grpc-status-details-bin")
+        Some("grpc-status, grpc-message, grpc-status-details-bin, grpc-encoding")
     );
     assert_eq!(CorsLayer::GRPC_WEB_MAX_AGE.as_secs(), 7200);
+    // The lists a user extends when adding metadata of their own.
+    let names = |list: &[http::HeaderName]| list.iter().map(|n| n.as_str().to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        names(CorsLayer::grpc_web_request_headers()),
+        ["x-grpc-web", "content-type", "x-user-agent", "grpc-timeout", "grpc-accept-encoding"]
+    );
+    assert_eq!(
+        names(CorsLayer::grpc_web_exposed_headers()),
+        ["grpc-status", "grpc-message", "grpc-status-details-bin", "grpc-encoding"]
+    );
+}
+
+/// `AllowOrigin::none()`: every CORS request refused, the layer still sends `Vary: origin`, and
+/// `Origin: null` only under its own opt-in.
+#[tokio::test]
+async fn no_origin_refuses_every_cors_request() {
+    let layer = CorsLayer::new().allow_origin(AllowOrigin::none()).allow_methods([Method::PUT]);
+    let preflight = |origin| request("OPTIONS", &[("origin", origin), ("access-control-request-method", "PUT")]);
+    let out = send(&layer, &Inner::ok(), preflight(ORIGIN)).await;
+    assert_eq!(out.status, StatusCode::FORBIDDEN);
+    assert!(!out.inner_called);
+    assert_eq!(out.header("vary"), Some("origin, access-control-request-method, access-control-request-headers"));
+
+    let out = send(&layer, &Inner::ok(), request("GET", &[("origin", ORIGIN)])).await;
+    assert_eq!(out.status, StatusCode::OK);
+    assert!(out.inner_called, "without blocking, an actual request still reaches the application");
+    assert!(!out.has("access-control-allow-origin"));
+    assert_eq!(out.header("vary"), Some("origin"));
+
+    let out = send(&layer, &Inner::ok(), request("GET", &[])).await;
+    assert_eq!(out.header("vary"), Some("origin"));
+
+    let out = send(&layer, &Inner::ok(), request("GET", &[("origin", "null")])).await;
+    assert!(!out.has("access-control-allow-origin"));
+    let with_null = layer.dangerously_allow_null_origin(true);
+    let out = send(&with_null, &Inner::ok(), request("GET", &[("origin", "null")])).await;
+    assert_eq!(out.header("access-control-allow-origin"), Some("null"));
 }

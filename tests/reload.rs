@@ -350,8 +350,11 @@ async fn an_invalid_reload_reports_every_problem_and_keeps_the_policy_in_use() {
 
     let error = handle.reload(invalid).unwrap_err();
     assert_eq!(error.problems(), &expected_problems[..]);
-    assert!(error.problems().contains(&ConfigProblem::ForbiddenMethod { method: "CONNECT".to_owned() }));
-    assert!(error.problems().contains(&ConfigProblem::MaxAgeTooLong { seconds: 90_000 }));
+    assert!(error
+        .problems()
+        .iter()
+        .any(|p| matches!(p, ConfigProblem::ForbiddenMethod { method, .. } if method == "CONNECT")));
+    assert!(error.problems().iter().any(|p| matches!(p, ConfigProblem::MaxAgeTooLong { seconds: 90_000, .. })));
 
     // Still exactly policy A, for every kind of request.
     for (kind, origin) in CASES {
@@ -373,7 +376,13 @@ async fn an_invalid_reload_reports_every_problem_and_keeps_the_policy_in_use() {
 #[test]
 fn an_invalid_initial_layer_is_refused_with_every_problem() {
     let error = CorsLayer::new().allow_credentials(true).max_age(Duration::from_secs(86_401)).reloadable().unwrap_err();
-    assert_eq!(error.problems(), &[ConfigProblem::NoOriginPolicy, ConfigProblem::MaxAgeTooLong { seconds: 86_401 }]);
+    assert!(
+        matches!(
+            error.problems(),
+            [ConfigProblem::NoOriginPolicy, ConfigProblem::MaxAgeTooLong { seconds: 86_401, .. }]
+        ),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]

@@ -113,10 +113,13 @@ fn frames(mut body: &[u8]) -> Vec<(u8, Vec<u8>)> {
 #[tokio::test]
 async fn a_preflight_from_an_allowed_origin_gets_the_grpc_web_grant() {
     let addr = start().await;
-    let answer = send(addr, preflight(APP, "content-type,x-grpc-web,x-user-agent")).await;
+    let answer = send(addr, preflight(APP, "content-type,grpc-accept-encoding,x-grpc-web,x-user-agent")).await;
     assert_eq!(answer.status, StatusCode::NO_CONTENT);
     assert_eq!(answer.header("access-control-allow-origin"), Some(APP));
-    assert_eq!(answer.header("access-control-allow-headers"), Some("content-type,x-grpc-web,x-user-agent"));
+    assert_eq!(
+        answer.header("access-control-allow-headers"),
+        Some("content-type,grpc-accept-encoding,x-grpc-web,x-user-agent")
+    );
     assert_eq!(answer.header("access-control-max-age"), Some("7200"));
     // POST is safelisted: the preflight check passes without it being listed.
     assert_eq!(answer.header("access-control-allow-methods"), None);
@@ -157,7 +160,7 @@ async fn a_grpc_web_call_from_an_allowed_origin_succeeds_with_grant_and_exposed_
     assert_eq!(answer.header("access-control-allow-origin"), Some(APP));
     assert_eq!(
         answer.header("access-control-expose-headers"),
-        Some("grpc-status, grpc-message, grpc-status-details-bin")
+        Some("grpc-status, grpc-message, grpc-status-details-bin, grpc-encoding")
     );
     assert_eq!(answer.header("access-control-allow-credentials"), None);
     assert_eq!(answer.header("vary"), Some("origin"));
@@ -180,7 +183,7 @@ async fn a_failed_call_exposes_grpc_status_in_its_trailers_only_headers() {
     assert_eq!(answer.header("access-control-allow-origin"), Some(APP));
     assert_eq!(
         answer.header("access-control-expose-headers"),
-        Some("grpc-status, grpc-message, grpc-status-details-bin")
+        Some("grpc-status, grpc-message, grpc-status-details-bin, grpc-encoding")
     );
 }
 

@@ -340,3 +340,51 @@ fn nested_layers_are_reported_once_as_a_warning() {
     let message = &events[0].fields["message"];
     assert!(message.starts_with("tower-cors: two CORS layers are nested."), "{message}");
 }
+
+/// Debug mode: besides the `DEBUG` event, each refusal is one `WARN` event whose message is the
+/// explanation `CorsLayer::explain` gives; same-origin and granted requests add nothing, and a
+/// refusal by an async check names the check.
+#[tokio::test]
+async fn debug_mode_logs_each_refusal_with_its_explanation() {
+    let (capture, _guard) = capture();
+    let inner = Inner::ok();
+    let debug = layer().debug(true);
+    let warning = |message: String| Captured {
+        target: "tower_cors".to_owned(),
+        level: Level::WARN,
+        fields: [("message".to_owned(), message)].into_iter().collect(),
+    };
+
+    let refused = preflight(APP, "DELETE", None);
+    let explanation = debug.explain(&refused).unwrap().to_string();
+    send(&debug, &inner, refused).await;
+    assert_eq!(capture.take(), [refusal("method_not_allowed", "DELETE", false), warning(explanation)]);
+
+    let refused = request("GET", &[("origin", "http://app.example.com")]);
+    let explanation = debug.explain(&refused).unwrap().to_string();
+    assert!(explanation.contains("hint: the scheme differs"), "{explanation}");
+    let passed = send(&debug, &inner, refused).await;
+    assert!(passed.inner_called && passed.no_grant());
+    assert_eq!(capture.take(), [refusal("origin_not_allowed", "http://app.example.com", false), warning(explanation)]);
+
+    send(&debug, &inner, request("GET", &[("origin", APP)])).await;
+    send(&debug, &inner, preflight(APP, "PUT", Some("content-type"))).await;
+    assert_eq!(capture.take(), []);
+
+    let blocking = debug.clone().block_disallowed_origins(true);
+    let same = support::request_to("POST", "https://api.example.com/items", &[("origin", "https://api.example.com")]);
+    assert!(send(&blocking, &inner, same).await.inner_called);
+    assert_eq!(capture.take(), []);
+
+    let lookup = debug.allow_origin(AllowOrigin::async_predicate(|origin, _parts| async move { origin == APP }));
+    send(&lookup, &inner, request("GET", &[("origin", "https://y.example")])).await;
+    assert_eq!(
+        capture.take(),
+        [
+            refusal("origin_not_allowed", "https://y.example", false),
+            warning(
+                "CORS request from `https://y.example`: refused: your async origin check returned false".to_owned()
+            )
+        ]
+    );
+}

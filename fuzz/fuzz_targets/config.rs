@@ -10,7 +10,7 @@ use std::time::Duration;
 use arbitrary::Arbitrary;
 use http::{HeaderName, Method, StatusCode};
 use libfuzzer_sys::fuzz_target;
-use tower_cors::{AllowPrivateNetwork, ConfigProblem, CorsLayer};
+use tower_cors::{AllowOrigin, AllowPrivateNetwork, ConfigProblem, CorsLayer};
 use tower_cors_fuzz::fetch_model::oracle::{self, Config, Origins, Problem};
 use tower_cors_fuzz::{check_against_oracle, check_invariants, request, request_to, send};
 
@@ -77,6 +77,7 @@ fn picks(list: &[Pick], table: &[&str]) -> Vec<Vec<u8>> {
 enum Op {
     Origins(Vec<Pick>),
     AnyOrigin,
+    NoOrigin,
     Permissive,
     Methods(Vec<Pick>),
     AnyMethod,
@@ -162,6 +163,7 @@ fn build(ops: &[Op]) -> CorsLayer {
         layer = match op {
             Op::Origins(list) => layer.allow_origins(picks(list, ENTRIES)),
             Op::AnyOrigin => layer.allow_any_origin(),
+            Op::NoOrigin => layer.allow_origin(AllowOrigin::none()),
             Op::Permissive => CorsLayer::permissive(),
             Op::Methods(list) => layer.allow_methods(methods(list)),
             Op::AnyMethod => layer.allow_any_method(),
@@ -200,6 +202,7 @@ fn oracle_config(ops: &[Op]) -> Config {
         match op {
             Op::Origins(list) => config.origins = Origins::List(text(list)),
             Op::AnyOrigin => config.origins = Origins::Any,
+            Op::NoOrigin => config.origins = Origins::None,
             Op::Permissive => config = permissive(),
             Op::Methods(list) => (config.any_method, config.methods) = (false, methods(list)),
             Op::AnyMethod => (config.any_method, config.methods) = (true, Vec::new()),
@@ -241,17 +244,20 @@ fn as_oracle(problems: &[ConfigProblem], invalid: &mut Vec<String>) -> Vec<Probl
             ConfigProblem::WildcardInList => Problem::WildcardInList,
             ConfigProblem::CredentialsWithAnyOrigin => Problem::CredentialsWithAnyOrigin,
             ConfigProblem::CredentialsWithNullOrigin => Problem::CredentialsWithNullOrigin,
-            ConfigProblem::CredentialsWithInsecureOrigin { origin } => {
+            ConfigProblem::CredentialsWithInsecureOrigin { origin, .. } => {
                 Problem::CredentialsWithInsecureOrigin(origin.clone())
             }
-            ConfigProblem::ForbiddenMethod { method } => Problem::ForbiddenMethod(method.clone()),
-            ConfigProblem::MethodNeverSent { method, suggestion } => {
+            ConfigProblem::ForbiddenMethod { method, .. } => Problem::ForbiddenMethod(method.clone()),
+            ConfigProblem::MethodNeverSent { method, suggestion, .. } => {
                 Problem::MethodNeverSent { method: method.clone(), suggestion: suggestion.clone() }
             }
-            ConfigProblem::ForbiddenRequestHeader { name } => Problem::ForbiddenRequestHeader(name.clone()),
-            ConfigProblem::ForbiddenExposedHeader { name } => Problem::ForbiddenExposedHeader(name.clone()),
-            ConfigProblem::MaxAgeTooLong { seconds } => Problem::MaxAgeTooLong(*seconds),
-            ConfigProblem::PreflightStatusNotSuccess { status } => Problem::PreflightStatusNotSuccess(*status),
+            ConfigProblem::ForbiddenRequestHeader { name, .. } => Problem::ForbiddenRequestHeader(name.clone()),
+            ConfigProblem::ForbiddenExposedHeader { name, .. } => Problem::ForbiddenExposedHeader(name.clone()),
+            ConfigProblem::MaxAgeTooLong { seconds, .. } => Problem::MaxAgeTooLong(*seconds),
+            ConfigProblem::PreflightStatusNotSuccess { status, .. } => Problem::PreflightStatusNotSuccess(*status),
+            ConfigProblem::PreflightStatusWithPassthrough { status, .. } => {
+                Problem::PreflightStatusWithPassthrough(*status)
+            }
             other => panic!("a builder cannot produce {other:?}"),
         });
     }

@@ -104,10 +104,12 @@ fuzz_target!(|data: &[u8]| {
             if lookalike == instance {
                 continue;
             }
-            // Under `*.evil.net` itself, the instance with `.evil.net` appended is a real subdomain.
+            // Appending `.evil.net` can make a real subdomain of the suffix: under `*.evil.net`,
+            // and also under `*.net.evil.net` (`a.net.evil` + `.net.evil.net`). Such a host ends
+            // with `.` and the suffix, and is no lookalike.
             let suffix_host = rest.split(':').next().unwrap_or(rest);
-            let under_evil_net = suffix_host == "evil.net" || "evil.net".ends_with(&format!(".{suffix_host}"));
-            if under_evil_net && lookalike.ends_with(".evil.net") {
+            let host = lookalike.split_once("://").map_or("", |(_, authority)| authority);
+            if lookalike.ends_with(".evil.net") && host.ends_with(&format!(".{suffix_host}")) {
                 continue;
             }
             assert_ne!(allowed(&layer, lookalike.as_bytes()), Some(true), "{lookalike:?} matched {pattern:?}");

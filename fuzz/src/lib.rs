@@ -1,5 +1,6 @@
-//! Shared helpers for the fuzz targets: the browser model and policy oracle of the integration
-//! tests, a counting inner service, and a way to run one request through a layer synchronously.
+//! Shared helpers for the fuzz targets: the server-side model and policy oracle of the
+//! integration tests (the browser side is the crate's `tower_cors::testing::standard`), a
+//! counting inner service, and a way to run one request through a layer synchronously.
 
 use std::cell::Cell;
 use std::convert::Infallible;
@@ -286,8 +287,8 @@ fn expose_value(config: &Config, inner: &HeaderMap) -> Option<Value> {
             .keys()
             .map(HeaderName::as_str)
             .filter(|n| {
-                !fetch_model::is_cors_safelisted_response_header_name(n)
-                    && !fetch_model::is_forbidden_response_header_name(n)
+                !tower_cors::testing::standard::is_cors_safelisted_response_header_name(n)
+                    && !tower_cors::testing::standard::is_forbidden_response_header_name(n)
                     && !n.starts_with("access-control-")
             })
             .map(str::to_owned)
@@ -373,7 +374,7 @@ pub fn expect(
         if config.credentials {
             grant.insert(ACAC.to_owned(), Value::Exact(b"true".to_vec()));
         }
-        if !fetch_model::is_cors_safelisted_method(&String::from_utf8_lossy(&acrm[0])) {
+        if !tower_cors::testing::standard::is_cors_safelisted_method(&String::from_utf8_lossy(&acrm[0])) {
             grant.insert(ACAM.to_owned(), Value::Exact(acrm[0].clone()));
         }
         let names = oracle::requested_header_names(&acrh).unwrap_or_default();

@@ -103,6 +103,8 @@ impl Engine {
     /// The session's capabilities: each engine's own way of naming the binary and its options.
     fn capabilities(self, browser: &Path, profile: &Path) -> Value {
         let timeouts = json!({ "script": 30_000, "pageLoad": 30_000 });
+        // The HTTP/2 test's servers have a self-signed certificate (tls.rs).
+        let insecure = true;
         match self {
             Self::Chromium => {
                 // The flags that work as root on CI machines and keep Chromium off the network.
@@ -124,6 +126,9 @@ impl Engine {
                 json!({
                     "browserName": "chrome",
                     "goog:chromeOptions": { "binary": browser, "args": args },
+                    // The console, for the messages that name why a fetch was blocked.
+                    "goog:loggingPrefs": { "browser": "ALL" },
+                    "acceptInsecureCerts": insecure,
                     "timeouts": timeouts,
                 })
             }
@@ -160,12 +165,14 @@ impl Engine {
                         "toolkit.telemetry.enabled": false,
                     },
                 },
+                "acceptInsecureCerts": insecure,
                 "timeouts": timeouts,
             }),
             // MiniBrowser must be told it is automated; WebKitWebDriver's sessions are ephemeral.
             Self::WebKit => json!({
                 "browserName": "MiniBrowser",
                 "webkitgtk:browserOptions": { "binary": browser, "args": ["--automation"] },
+                "acceptInsecureCerts": insecure,
                 "timeouts": timeouts,
             }),
         }
@@ -185,6 +192,8 @@ impl Engine {
 pub(crate) struct Browser {
     client: Client,
     driver: Child,
+    /// The WebDriver server's port.
+    port: u16,
     profile: PathBuf,
     /// The browser's name and version, as the driver reported them.
     version: String,
@@ -221,7 +230,7 @@ impl Browser {
             client.capabilities().and_then(|c| c.get(key)).and_then(Value::as_str).unwrap_or("?").to_owned()
         };
         let version = format!("{} {}", reported("browserName"), reported("browserVersion"));
-        let mut browser = Self { client, driver, profile, version, user_agent: String::new() };
+        let mut browser = Self { client, driver, port, profile, version, user_agent: String::new() };
         // Fail early, with a clear message, if the session cannot even run a script.
         match browser.client.execute("return navigator.userAgent", vec![]).await {
             Ok(Value::String(user_agent)) if user_agent.contains(engine.user_agent_mark()) => {
@@ -253,6 +262,23 @@ impl Browser {
     /// Runs `script` in the page; a returned Promise is awaited and its value comes back as JSON.
     pub(crate) async fn run(&self, script: &str, args: Vec<Value>) -> Result<Value, Error> {
         Ok(self.client.execute(script, args).await?)
+    }
+
+    /// The console messages logged since the last call (Chromium only: ChromeDriver's log
+    /// endpoint, which the W3C protocol lacks).
+    pub(crate) async fn console(&self) -> Result<Vec<String>, Error> {
+        use http_body_util::{BodyExt, Full};
+        let session = self.client.session_id().await?.ok_or("no session")?;
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build::<_, Full<axum::body::Bytes>>(HttpConnector::new());
+        let request = http::Request::post(format!("http://127.0.0.1:{}/session/{session}/se/log", self.port))
+            .header("content-type", "application/json")
+            .body(Full::new(axum::body::Bytes::from_static(br#"{"type":"browser"}"#)))?;
+        let body = client.request(request).await?.into_body().collect().await?.to_bytes();
+        let answer: Value = serde_json::from_slice(&body)?;
+        let entries = answer["value"].as_array().ok_or_else(|| format!("not a log: {answer}"))?;
+        Ok(entries.iter().filter_map(|entry| entry["message"].as_str().map(str::to_owned)).collect())
     }
 
     /// Closes the session (which quits the browser), stops the driver and removes the profile.

@@ -19,6 +19,8 @@ pub const MAX_ORIGIN_LEN: usize = 512;
 #[derive(Clone, Debug)]
 pub enum Origins {
     Any,
+    /// `AllowOrigin::none()`: no origin, on purpose (only `null` under its opt-in).
+    None,
     /// Exact origins and patterns, as given to `allow_origins`.
     List(Vec<String>),
 }
@@ -80,7 +82,8 @@ pub fn origin_allowed(config: &Config, origin: &[u8]) -> bool {
     let list = match &config.origins {
         // `*` is the same answer for every origin: the value is not inspected.
         Origins::Any => return true,
-        Origins::List(list) => list,
+        Origins::None => &[],
+        Origins::List(list) => list.as_slice(),
     };
     if !is_well_formed_origin(origin) {
         return false;
@@ -239,7 +242,7 @@ pub fn preflight_verdict(config: &Config, origins: &[Vec<u8>], methods: &[Vec<u8
 pub fn actual_verdict(config: &Config, origins: &[Vec<u8>]) -> bool {
     match config.origins {
         Origins::Any => !origins.is_empty(),
-        Origins::List(_) => matches!(origins, [origin] if origin_allowed(config, origin)),
+        Origins::None | Origins::List(_) => matches!(origins, [origin] if origin_allowed(config, origin)),
     }
 }
 
@@ -278,6 +281,8 @@ pub enum Problem {
     MaxAgeTooLong(u64),
     /// `#ok-status`: a preflight answered other than 2xx always fails.
     PreflightStatusNotSuccess(u16),
+    /// A status other than the default 204 for preflights the inner service answers itself.
+    PreflightStatusWithPassthrough(u16),
 }
 
 /// The documented bound on `max_age`, in seconds.
@@ -342,6 +347,11 @@ pub fn config_problems(config: &Config, well_formed: impl Fn(&str) -> bool) -> V
                 problems.push(Problem::CredentialsWithAnyOrigin);
             }
         }
+        Origins::None => {
+            if config.credentials && config.allow_null {
+                problems.push(Problem::CredentialsWithNullOrigin);
+            }
+        }
         Origins::List(list) => {
             if config.credentials && config.allow_null {
                 problems.push(Problem::CredentialsWithNullOrigin);
@@ -378,7 +388,7 @@ pub fn config_problems(config: &Config, well_formed: impl Fn(&str) -> bool) -> V
         }
     }
     for name in &config.expose {
-        if super::is_forbidden_response_header_name(name) {
+        if is_forbidden_response_header_name(name) {
             problems.push(Problem::ForbiddenExposedHeader(name.clone()));
         }
     }
@@ -388,6 +398,14 @@ pub fn config_problems(config: &Config, well_formed: impl Fn(&str) -> bool) -> V
     if !(200..300).contains(&config.preflight_status) {
         problems.push(Problem::PreflightStatusNotSuccess(config.preflight_status));
     }
+    if config.passthrough && config.preflight_status != 204 {
+        problems.push(Problem::PreflightStatusWithPassthrough(config.preflight_status));
+    }
     problems.sort();
     problems
+}
+
+/// `#forbidden-response-header-name`: no script ever reads these, so exposing one is a mistake.
+fn is_forbidden_response_header_name(name: &str) -> bool {
+    name.eq_ignore_ascii_case("set-cookie") || name.eq_ignore_ascii_case("set-cookie2")
 }
