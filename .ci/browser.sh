@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser acceptance tests in three engines, one after the other: Chromium (through chromedriver),
 # Firefox ESR (geckodriver) and WebKitGTK's MiniBrowser (WebKitWebDriver), each running fetch()
-# against APIs wrapped in tower-cors, and the demo page. Installs what is absent: the browsers,
+# against APIs wrapped in tower-cors, and the demo page; each case also runs through the test kit
+# (tower_cors::testing), whose verdicts must agree with each engine's. Installs what is absent: the browsers,
 # the WebKit driver, Xvfb and xauth with apt-get, geckodriver with cargo install. MiniBrowser has
 # no headless mode, so the tests run under xvfb-run. An engine that cannot start, or that ran no
 # case, fails this script: it is never a skip.
@@ -45,11 +46,18 @@ xvfb-run -a -s "-screen 0 1280x1024x24" \
     cargo test --all-features --test browser -- --ignored --nocapture 2>&1 | tee "$log"
 # Guard against a run that silently ran nothing (a renamed test, a filter, an engine not found).
 grep -Eq '^test result: ok\. [1-9][0-9]* passed' "$log" || fail "nothing ran"
+grep -Eq '^test debug_mode_names_the_cause_in_the_chromium_console \.\.\. ok' "$log" \
+    || fail "debug mode's console messages were not checked in Chromium"
+grep -Eq '^test cors_over_http2_in_every_installed_engine \.\.\. ok' "$log" || fail "HTTP/2 was not checked in the browsers"
 echo
 for engine in ${engines//,/ }; do
     summary="$(grep -E "^engine $engine: [0-9]+ cases, " "$log" || true)"
     [ -n "$summary" ] || fail "$engine ran no case"
     grep -Eq "^engine $engine: [1-9][0-9]* cases, " <<<"$summary" || fail "$summary"
     grep -Eq "^engine $engine: demo page as expected" "$log" || fail "$engine did not check the demo page"
+    # The test kit's verdicts, compared with this engine's on every case it ran.
+    kit="$(grep -E "^kit vs $engine: [0-9]+ cases compared, " "$log" || true)"
+    grep -Eq "^kit vs $engine: [1-9][0-9]* cases compared, .* 0 disagreements$" <<<"$kit" || fail "kit vs $engine: ${kit:-not compared}"
     echo "$summary"
+    echo "$kit"
 done

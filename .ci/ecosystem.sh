@@ -175,7 +175,7 @@ request --http1.1 -H 'Origin: https://app.example.com' -H 'Content-Type: applica
     -H 'X-Grpc-Web: 1' --data-binary "@$work/check.bin" "http://$addr/grpc.health.v1.Health/Check"
 expect 'HTTP/1.1 200 OK' 'content-type: application/grpc-web+proto' \
     'access-control-allow-origin: https://app.example.com' \
-    'access-control-expose-headers: grpc-status, grpc-message, grpc-status-details-bin'
+    'access-control-expose-headers: grpc-status, grpc-message, grpc-status-details-bin, grpc-encoding'
 grep -aq 'grpc-status:0' "$work/body" || fail "tonic_grpc_web: no grpc-status:0 trailer"
 stop
 echo "ok: tonic_grpc_web"
@@ -220,11 +220,17 @@ if [ -x "$examples_dir/bench_server" ]; then
     echo "ok: bench_server"
 fi
 
-# Every example must be run above: a new one needs its own block here.
+step "run example explain"
+"$examples_dir/explain" >"$work/explain.log" || { cat "$work/explain.log"; fail "explain failed"; }
+[ "$(grep -c '^  hint: ' "$work/explain.log")" = 10 ] || { cat "$work/explain.log"; fail "explain: not 10 hints"; }
+echo "ok: explain"
+
+# Every example must be run above: a new one needs its own block here. (soak_server is run by
+# .ci/run's soak step, scripts/soak.sh, with every answer checked.)
 for source in examples/*.rs; do
     name=$(basename "$source" .rs)
     case "$name" in
-        hyper_util | config_file | tonic_grpc_web | demo | cors_workload | bench_server) ;;
+        hyper_util | config_file | tonic_grpc_web | demo | cors_workload | bench_server | explain | soak_server) ;;
         *) fail "example $name is built but not run by .ci/ecosystem.sh" ;;
     esac
 done

@@ -12,10 +12,10 @@ step() { echo; echo "==> $*"; }
 start=$SECONDS
 
 step "model test, ${PROPTEST_CASES:-100000} cases (release)"
-PROPTEST_CASES="${PROPTEST_CASES:-100000}" cargo test --release --test model_props
+PROPTEST_CASES="${PROPTEST_CASES:-100000}" cargo test --release --features testing --test model_props
 
 step "web-platform-tests vectors"
-cargo test --release --test wpt_vectors
+cargo test --release --features testing --test wpt_vectors
 
 step "fuzz runs, ${FUZZ_SECONDS:-60} s per target, each with a minimum of executions"
 if ! command -v cargo-fuzz >/dev/null; then
