@@ -235,6 +235,13 @@ fn methods_and_headers_say_what_to_list() {
                 .to_owned()
         )
     );
+    // Without any header, `authorization` is one more name to list: the any-header hint would
+    // send the user looking for a setting they do not use.
+    assert_eq!(
+        hint(preflight(APP, "PUT", Some("authorization"))).2,
+        "`authorization` is not in allow_headers (allowed: content-type); add it: `.allow_headers([..., \
+         HeaderName::from_static(\"authorization\")])`"
+    );
     let (reason, value, text) = hint(preflight(APP, "PUT", Some("content-type,,,(x)")));
     assert_eq!((reason, value.as_str()), (RefusalReason::MalformedRequestHeaders, "(x)"));
     assert!(text.starts_with("browsers send Access-Control-Request-Headers as lower-case header names"));
