@@ -34,7 +34,7 @@ fi
 command -v geckodriver >/dev/null || cargo install --locked geckodriver --version '^0.37'
 
 echo "chromium: $(chromium --version 2>/dev/null) / $(chromedriver --version)"
-echo "firefox:  $(firefox-esr --version 2>/dev/null) / $(geckodriver --version | head -n 1)"
+echo "firefox:  $(firefox-esr --version 2>/dev/null) / $(geckodriver --version | sed -n 1p)"
 echo "webkit:   WebKitGTK $(dpkg-query -W -f='${Version}' libwebkit2gtk-4.1-0 2>/dev/null) / $(minibrowser)"
 
 log="$(mktemp)"

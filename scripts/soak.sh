@@ -73,16 +73,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_server() {
-  TOKIO_WORKER_THREADS=$WORKERS taskset -c "$SERVER_CPU" "$server_bin" "$1" "$PORT" &
-  server_pid=$!
-  for _ in $(seq 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "server $1 did not start" >&2
-  exit 1
-}
+# shellcheck source=scripts/start_server.sh
+source scripts/start_server.sh
 
 stop_server() {
   kill "$sampler_pid" 2>/dev/null || true

@@ -48,16 +48,8 @@ wrk.method = "GET"
 wrk.headers["Origin"] = "https://app.example.com"
 LUA
 
-start_server() {
-  TOKIO_WORKER_THREADS=$WORKERS taskset -c "$SERVER_CPU" "$server_bin" "$1" "$PORT" &
-  server_pid=$!
-  for _ in $(seq 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "server $1 did not start" >&2
-  exit 1
-}
+# shellcheck source=scripts/start_server.sh
+source scripts/start_server.sh
 
 stop_server() {
   kill "$server_pid"
