@@ -94,6 +94,23 @@ fn origin_near_misses_say_what_differs() {
              subdomain",
         ),
         (
+            "http://api.localhost:3000",
+            "`http://api.localhost:3000` is a subdomain of `http://localhost:3000`, which allows that origin only: \
+             add `http://api.localhost:3000`, or the pattern `http://*.localhost:3000` for every subdomain",
+        ),
+        // A host that merely ends with a configured host is no subdomain of it, nor is an empty
+        // label before it (a client that is not a browser).
+        (
+            "https://evilapp.example.com",
+            "`https://evilapp.example.com` is not in allow_origins (configured: `https://app.example.com`, \
+             `https://*.example.org`, `http://localhost:3000`)",
+        ),
+        (
+            "https://.app.example.com",
+            "`https://.app.example.com` is not in allow_origins (configured: `https://app.example.com`, \
+             `https://*.example.org`, `http://localhost:3000`)",
+        ),
+        (
             "https://example.org",
             "`https://*.example.org` matches subdomains of `example.org` only, not `example.org` itself: add \
              `https://example.org` to allow_origins",
@@ -151,6 +168,9 @@ fn origin_near_misses_say_what_differs() {
     // More than five entries are summed up.
     let many = CorsLayer::new().allow_origins((1..=7).map(|i| format!("https://s{i}.example")));
     assert!(origin_hint(&many, "https://t.example").ends_with("`https://s5.example`, and 2 more)"));
+    // Five are all shown, with nothing summed up.
+    let five = CorsLayer::new().allow_origins((1..=5).map(|i| format!("https://s{i}.example")));
+    assert!(origin_hint(&five, "https://t.example").ends_with("`https://s4.example`, `https://s5.example`)"));
 }
 
 #[test]
@@ -220,6 +240,16 @@ fn methods_and_headers_say_what_to_list() {
         hint(preflight(APP, "CONNECT", None)).2,
         "`CONNECT` is a forbidden method: browsers never send it, and it cannot be allowed"
     );
+    // Two methods without a space, and one name with a space: each is one bad value.
+    for method in ["PUT,DELETE", "PU T"] {
+        assert_eq!(
+            hint(preflight(APP, method, None)).2,
+            format!(
+                "Access-Control-Request-Method must be one method name, as browsers send it; `{method}` came from \
+                 a client that is not a browser"
+            )
+        );
+    }
     assert_eq!(
         hint(preflight(APP, "PUT, DELETE", None)).2,
         "Access-Control-Request-Method must be one method name, as browsers send it; `PUT, DELETE` came from a \
