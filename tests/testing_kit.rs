@@ -117,6 +117,7 @@ async fn a_simple_get_needs_no_preflight_and_reads_the_safelisted_and_exposed_he
     let (mut app, inner, outer) = application(policy());
     let outcome = Browser::at(APP).fetch(&mut app, empty(request(Method::GET, "/items"))).await;
     assert!(outcome.is_readable(), "{outcome}");
+    assert!(!outcome.is_blocked(), "{outcome}");
     assert_eq!(outcome.preflight(), Preflight::NotNeeded);
     assert_eq!(outcome.status(), Some(StatusCode::OK));
     assert_eq!(outcome.text().as_deref(), Some("GET /items"));
@@ -313,6 +314,7 @@ async fn a_refused_preflight_never_sends_the_actual_request() {
     let mut browser = Browser::at(APP);
     let outcome = browser.fetch(&mut app, empty(request(Method::DELETE, "/items/1"))).await;
     assert!(outcome.is_blocked());
+    assert!(!outcome.is_readable());
     assert!(!outcome.was_sent());
     assert_eq!(outcome.preflight(), Preflight::Sent(StatusCode::FORBIDDEN));
     assert_eq!(outcome.blocked(), Some(&Blocked::Preflight(Reason::NoAllowOrigin)));
