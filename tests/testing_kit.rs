@@ -929,3 +929,15 @@ fn lists_and_media_types_are_parsed_as_the_standard_says() {
     assert_eq!(standard::check_preflight(&request, &[], StatusCode::OK, &answer), Ok(()));
     assert_eq!(standard::check_preflight(&request, &request.unsafe_header_names(), StatusCode::OK, &answer), Ok(()));
 }
+
+/// Safelisted values add up: past 1,024 bytes in all, every safelisted name needs the preflight
+/// too (`#cors-unsafe-request-header-names`), and at exactly 1,024 none does.
+#[test]
+fn safelisted_headers_become_unsafe_past_1024_bytes_in_all() {
+    let accept = |len: usize| ("Accept".to_owned(), vec![b'a'; len]);
+    let mut headers: Vec<(String, Vec<u8>)> = (0..8).map(|_| accept(128)).collect();
+    headers.push(("X-Trace".to_owned(), b"1".to_vec()));
+    assert_eq!(standard::cors_unsafe_request_header_names(&headers), ["x-trace"]);
+    headers.push(("Content-Language".to_owned(), b"e".to_vec()));
+    assert_eq!(standard::cors_unsafe_request_header_names(&headers), ["accept", "content-language", "x-trace"]);
+}
