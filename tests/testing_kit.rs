@@ -775,6 +775,10 @@ fn the_standard_functions_state_the_rules() {
     assert!(!standard::is_cors_safelisted_request_header("range", b"bytes=-5"));
     assert!(!standard::is_cors_safelisted_request_header("range", b"bytes=5-1"));
     assert!(standard::is_cors_safelisted_request_header("range", b"bytes=99999999999999999999999-"));
+    // One byte is a range; leading zeros are digits like any other.
+    assert!(standard::is_cors_safelisted_request_header("range", b"bytes=5-5"));
+    assert!(standard::is_cors_safelisted_request_header("range", b"bytes=0010-20"));
+    assert!(!standard::is_cors_safelisted_request_header("range", b"bytes=20-0010"));
     assert!(!standard::is_cors_safelisted_request_header("accept", "a".repeat(129).as_bytes()));
     assert!(standard::is_cors_safelisted_request_header("accept", "a".repeat(128).as_bytes()));
     assert!(!standard::is_cors_safelisted_request_header("content-type", b"text/plain\x7f"));
