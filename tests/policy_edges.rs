@@ -28,6 +28,22 @@ async fn allow_methods_any_allows_any_method() {
     assert_eq!(out.header("access-control-allow-methods"), Some("PURGE"));
 }
 
+/// Any method still means one well-formed method: an empty `Access-Control-Request-Method`, or
+/// two lines of it (each a valid method), is no request for a method, and is refused unanswered.
+#[tokio::test]
+async fn allow_methods_any_refuses_an_empty_or_repeated_request_method() {
+    let layer = CorsLayer::new().allow_origins([ORIGIN]).allow_methods(Any);
+    let empty = preflight("", &[]);
+    let repeated = preflight("PATCH", &[("access-control-request-method", "PATCH")]);
+    for (case, request) in [("empty", empty), ("two lines", repeated)] {
+        let out = send(&layer, &Inner::ok(), request).await;
+        assert_eq!(out.status, StatusCode::FORBIDDEN, "{case}");
+        assert!(out.no_grant(), "{case}");
+        assert!(!out.has("access-control-allow-methods"), "{case}");
+        assert!(!out.inner_called, "{case}");
+    }
+}
+
 #[test]
 fn debug_output_names_the_configured_origins() {
     let listed = format!("{:?}", AllowOrigin::list(["https://a.example", "https://*.example.org"]));
