@@ -24,7 +24,7 @@
 //!
 //! | Behaviour | Chromium 156 | Firefox 153 | WebKitGTK 2.50 |
 //! |---|---|---|---|
-//! | A second PUT right after a granted preflight (no `max_age`, or 600 s), early in a session | reuses the preflight | **preflights again** (see `firefox_preflights_again`) | reuses the preflight |
+//! | A second PUT right after a granted preflight (no `max_age`, or 600 s), early in a session | reuses the preflight | **usually preflights again**, now and then reuses it (see `firefox_preflights_again_or_not`) | reuses the preflight |
 //! | The same, at the end of the cases | reuses the preflight | reuses the preflight | reuses the preflight |
 //! | A hand-written `Access-Control-Allow-Headers: *` covers `Authorization` (the standard says it never does) | yes | yes (pref `network.cors_preflight.authorization_covered_by_wildcard`, on by default) | yes |
 //! | `a.localhost`, `a.b.localhost` resolve to loopback | yes | yes | yes |
@@ -184,7 +184,8 @@ struct Case {
     /// What reached the inner service (the application), as it described the request.
     inner: &'static [&'static str],
     /// Where an engine does otherwise by its own choice (never for a bug of ours): what it did,
-    /// measured, so that a browser update that changes it fails the case.
+    /// measured, so that a browser update that changes it fails the case. An engine named more
+    /// than once was measured doing each of those, from one run to the next: any of them passes.
     on: Vec<(Engine, Outcome)>,
 }
 
@@ -196,11 +197,18 @@ struct Outcome {
 }
 
 impl Case {
-    /// What `engine` is expected to do: the case's own outcome, unless it records another one.
-    fn expected(&self, engine: Engine) -> (&[Value], &[&str], &[&str]) {
-        match self.on.iter().find(|(differs, _)| *differs == engine) {
-            Some((_, outcome)) => (&outcome.observed, outcome.server, outcome.inner),
-            None => (&self.observed, self.server, self.inner),
+    /// What `engine` may do: the case's own outcome, unless it records others for the engine.
+    fn expected(&self, engine: Engine) -> Vec<(&[Value], &[&str], &[&str])> {
+        let recorded: Vec<_> = self
+            .on
+            .iter()
+            .filter(|(differs, _)| *differs == engine)
+            .map(|(_, outcome)| (outcome.observed.as_slice(), outcome.server, outcome.inner))
+            .collect();
+        if recorded.is_empty() {
+            vec![(&self.observed, self.server, self.inner)]
+        } else {
+            recorded
         }
     }
 }
@@ -307,7 +315,7 @@ fn cases() -> Vec<Case> {
             observed: vec![read("PUT"), read("PUT")],
             server: &["preflight PUT x-custom 204", "PUT 200", "PUT 200"],
             inner: &["PUT", "PUT"],
-            on: vec![firefox_preflights_again()],
+            on: firefox_preflights_again_or_not(),
         },
         // Origins the basic policy does not list.
         Case {
@@ -493,7 +501,7 @@ fn cases() -> Vec<Case> {
             observed: vec![read("PUT"), read("PUT")],
             server: &["preflight PUT x-custom 204", "PUT 200", "PUT 200"],
             inner: &["PUT", "PUT"],
-            on: vec![firefox_preflights_again()],
+            on: firefox_preflights_again_or_not(),
         },
         Case {
             name: "max_age 0: every PUT is preflighted",
@@ -628,20 +636,27 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Firefox 153 early in a session: the second of two back-to-back PUTs is preflighted again,
-/// with or without `max_age`, where Chromium and WebKit reuse the first preflight. The same two
-/// cases at the end of the list, in the same session, reuse it in Firefox too (and in a
-/// stand-alone page, Firefox missed only in its first seconds), so the answer is cacheable:
-/// what warms Firefox's preflight cache up was not pinned down (not a pause: it still missed
-/// after 6 s and 12 s of one before the cases). Harmless, one more preflight answered the same
-/// way; recorded so that a Firefox that reuses it from the start fails the two early cases.
-fn firefox_preflights_again() -> (Engine, Outcome) {
-    let outcome = Outcome {
+/// Firefox 153 early in a session: the second of two back-to-back PUTs is usually preflighted
+/// again, with or without `max_age`, where Chromium and WebKit reuse the first preflight. In one
+/// fresh-clone CI run (on a loaded machine, 2026-12-01), Firefox reused it there too, so both are
+/// recorded: any third outcome (a refusal, a third preflight, a request that never arrives)
+/// fails. The same two cases at the end of the list, in the same session, reuse it in Firefox
+/// every time (and in a stand-alone page, Firefox missed only in its first seconds), so the
+/// answer is cacheable: what warms Firefox's preflight cache up was not pinned down (not a
+/// pause: it still missed after 6 s and 12 s of one before the cases). Harmless: one more
+/// preflight, answered the same way.
+fn firefox_preflights_again_or_not() -> Vec<(Engine, Outcome)> {
+    let again = Outcome {
         observed: vec![read("PUT"), read("PUT")],
         server: &["preflight PUT x-custom 204", "PUT 200", "preflight PUT x-custom 204", "PUT 200"],
         inner: &["PUT", "PUT"],
     };
-    (Engine::Firefox, outcome)
+    let reused = Outcome {
+        observed: vec![read("PUT"), read("PUT")],
+        server: &["preflight PUT x-custom 204", "PUT 200", "PUT 200"],
+        inner: &["PUT", "PUT"],
+    };
+    vec![(Engine::Firefox, again), (Engine::Firefox, reused)]
 }
 
 /// Where the test kit (`tower_cors::testing`), which follows the Fetch Standard, differs from all
@@ -947,7 +962,13 @@ async fn run_case(
     let entries = log.take();
     let observation = Observation::of(&seen["results"], &entries);
 
-    let (observed, server, inner) = case.expected(engine);
+    let expected = case.expected(engine);
+    // The first outcome the page's observation matches, or the first, to describe the difference.
+    let (observed, server, inner) = expected
+        .iter()
+        .find(|(observed, server, inner)| Observation::expected(observed, server, inner) == observation)
+        .unwrap_or(&expected[0]);
+    let (observed, server, inner) = (*observed, *server, *inner);
     let mut problems = Vec::new();
     if seen["origin"] != expected_origin {
         problems.push(format!("  page origin: expected {expected_origin}, got {}", seen["origin"]));
