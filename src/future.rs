@@ -57,7 +57,10 @@ pin_project! {
 /// What to write into the inner service's response.
 pub(crate) enum Write {
     Grant(Grant),
-    Preflight(PreflightGrant),
+    /// A passthrough preflight's grant: three header values echoed from the request, about 128
+    /// bytes, which inline would make every request's future that much larger. Boxed: only
+    /// `preflight_passthrough(true)` uses it, and its inner service answers (and allocates) anyway.
+    Preflight(Box<PreflightGrant>),
     /// Nothing: a CORS layer inside decided the request and owns its CORS headers.
     Nothing,
 }
@@ -72,6 +75,14 @@ pub(crate) struct Checking<S, ReqBody> {
     pub(crate) compiled: Arc<Compiled>,
     pub(crate) allowed: Step,
     pub(crate) refused: Refused,
+}
+
+impl Write {
+    /// Out of line, so that the allocation stays off the other requests' path in `call`.
+    #[inline(never)]
+    pub(crate) fn preflight(grant: PreflightGrant) -> Self {
+        Self::Preflight(Box::new(grant))
+    }
 }
 
 impl<S, ReqBody, M> ResponseFuture<S, ReqBody, M>
@@ -139,7 +150,7 @@ where
                             response::write_grant(&compiled.policy, grant, response.headers_mut())
                         }
                         Some(Write::Preflight(grant)) => {
-                            response::write_preflight_grant(&compiled.policy, grant, response.headers_mut())
+                            response::write_preflight_grant(&compiled.policy, *grant, response.headers_mut())
                         }
                         Some(Write::Nothing) | None => {}
                     }
@@ -184,7 +195,7 @@ where
                         }
                         Step::Passthrough(grant) => {
                             let future = service.call(request);
-                            state.set(State::Inner { future, compiled, write: Some(Write::Preflight(grant)) });
+                            state.set(State::Inner { future, compiled, write: Some(Write::preflight(grant)) });
                         }
                         Step::Answer(answer) => {
                             let response = answer::answer(&compiled.policy, &compiled.templates, answer);

@@ -140,9 +140,11 @@ fn a_preflight_allocates_only_its_response() {
 }
 
 /// A preflight handed to the inner service (passthrough) carries its grant to the response in
-/// the future itself, never on the heap: it costs what the inner service's response costs.
+/// one box, so that it does not make every request's future larger (three echoed header values,
+/// about 128 bytes: `future_size` in `src/service.rs`): one allocation over what the inner
+/// service's response costs when granted, none when refused.
 #[test]
-fn a_passthrough_preflight_allocates_nothing_over_the_inner_service() {
+fn a_passthrough_preflight_allocates_only_its_boxed_grant_over_the_inner_service() {
     let layer = CorsLayer::new()
         .allow_origins(["https://app.example.com"])
         .allow_methods(METHODS)
@@ -163,8 +165,9 @@ fn a_passthrough_preflight_allocates_nothing_over_the_inner_service() {
         assert_eq!(response.status(), StatusCode::OK, "{case}: the inner service answers");
         let acao = response.headers().get(ACCESS_CONTROL_ALLOW_ORIGIN).map(|v| v.to_str().unwrap());
         assert_eq!(acao, *allowed, "{case}");
-        assert_eq!(count, bare(request), "{case}");
-        assert_eq!(count, APP_RESPONSE, "{case}");
+        let grant = u64::from(allowed.is_some());
+        assert_eq!(count, bare(request) + grant, "{case}");
+        assert_eq!(count, APP_RESPONSE + grant, "{case}");
     }
 }
 
