@@ -637,8 +637,9 @@ fn cases() -> Vec<Case> {
 }
 
 /// Firefox 153 early in a session: the second of two back-to-back PUTs is usually preflighted
-/// again, with or without `max_age`, where Chromium and WebKit reuse the first preflight. In one
-/// fresh-clone CI run (on a loaded machine, 2026-12-01), Firefox reused it there too, so both are
+/// again, with or without `max_age`, where Chromium and WebKit reuse the first preflight. Now and
+/// then Firefox reuses it there too (once in a loaded CI run on 2026-12-01; in 1 of 10 runs in a
+/// row on an idle machine on 2026-12-06, both cases at once), so both outcomes are
 /// recorded: any third outcome (a refusal, a third preflight, a request that never arrives)
 /// fails. The same two cases at the end of the list, in the same session, reuse it in Firefox
 /// every time (and in a stand-alone page, Firefox missed only in its first seconds), so the
