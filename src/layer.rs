@@ -202,7 +202,8 @@ impl CorsLayer {
     /// Hands preflights to the inner service instead of answering them, still adding the
     /// grant headers: for applications with `OPTIONS` handlers of their own. The status is then
     /// the inner service's (make it 2xx), so [`preflight_status`](Self::preflight_status) must be
-    /// left at its default.
+    /// left at its default. A granted preflight's grant travels to the inner response in one
+    /// small box, so that it does not grow every request's future.
     pub fn preflight_passthrough(self, passthrough: bool) -> Self {
         self.set(|settings| settings.passthrough = passthrough)
     }
