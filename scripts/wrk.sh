@@ -10,6 +10,7 @@
 #   scripts/wrk.sh                      # 3 rounds x 2 workloads x 3 servers x 10 s
 #   DURATION=5s ROUNDS=1 scripts/wrk.sh
 #   PLACEMENT=service scripts/wrk.sh     # the layer around the router, not Router::layer
+#   WORKLOADS=get ROUNDS=31 DURATION=3s scripts/wrk.sh   # many short paired rounds of one workload
 #
 # On a 2-core machine the server is pinned to one core and wrk to the other (taskset).
 set -euo pipefail
@@ -62,7 +63,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 
 declare -A results cpus
 impls=(bare tower-cors tower-http)
-workloads=(get preflight)
+read -r -a workloads <<< "${WORKLOADS:-get preflight}"
 declare -A by_round
 for round in $(seq "$ROUNDS"); do
   # Each round starts with another implementation, so that none is always measured first or last
