@@ -20,7 +20,8 @@
 //! Each case states its expected outcome once. Where an engine does otherwise by its own choice,
 //! never for a bug of ours, the case records that engine's measured outcome (`on`), so that a
 //! browser update that changes it fails the case. Measured on 2026-12-01 with Chromium
-//! 156.0.8078.114, Firefox ESR 153.8.0 and WebKitGTK 2.50.6 (MiniBrowser), 40 cases each:
+//! 156.0.8078.114, Firefox ESR 153.8.0 and WebKitGTK 2.50.6 (MiniBrowser), 40 cases each, and
+//! again on 2026-12-06 with Chromium 156.0.8078.129 and the same Firefox and WebKit:
 //!
 //! | Behaviour | Chromium 156 | Firefox 153 | WebKitGTK 2.50 |
 //! |---|---|---|---|
