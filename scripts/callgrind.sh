@@ -27,7 +27,7 @@ if [ "$FILTER" = "--server" ]; then
   command -v curl >/dev/null || apt-get install -y curl
   nice cargo build --release --example bench_server >&2
   server="$TARGET/release/examples/bench_server"
-  port=${PORT:-38090}
+  port=${PORT:-28090}
   N1=${N1:-500}
   N2=${N2:-2500}
   count() { # implementation, workload, requests

@@ -15,7 +15,7 @@
 -- done() prints one `kind` line per kind and one `summary` line, which soak.sh reads.
 
 local mode = os.getenv("SOAK_MODE") or "tower-cors"
-local port = os.getenv("SOAK_PORT") or "38090"
+local port = os.getenv("SOAK_PORT") or "28090"
 local own = "http://127.0.0.1:" .. port
 local host = "127.0.0.1:" .. port
 local path = "/api/items"

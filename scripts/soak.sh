@@ -28,7 +28,7 @@
 # of that window to its end, or its least-squares trend over the window amounts to as much.
 #
 # Environment: DURATION (seconds per mode, 600), WARMUP (seconds of RSS left out, 60),
-# CONNECTIONS (wrk: 32; h2load: per kind, 2, with STREAMS streams each, 8), PORT (38090),
+# CONNECTIONS (wrk: 32; h2load: per kind, 2, with STREAMS streams each, 8), PORT (28090),
 # SERVER_CPU (0), LOAD_CPU (1), WORKERS (tokio workers of the server, 1), PROFILE (release;
 # `debug` reuses the examples `cargo build --examples --all-features` built, as CI does),
 # RSS_MAX_PERCENT (1).
@@ -40,7 +40,7 @@ if [ "${1:-}" = "--h2" ]; then H2=1; fi
 DURATION=${DURATION:-600}
 WARMUP=${WARMUP:-60}
 MODES=${MODES:-tower-cors-reload tower-cors tower-http bare}
-PORT=${PORT:-38090}
+PORT=${PORT:-28090}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 WORKERS=${WORKERS:-1}
