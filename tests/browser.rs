@@ -968,9 +968,9 @@ async fn run_case(
     // The first outcome the page's observation matches, or the first, to describe the difference.
     let (observed, server, inner) = expected
         .iter()
+        .copied()
         .find(|(observed, server, inner)| Observation::expected(observed, server, inner) == observation)
-        .unwrap_or(&expected[0]);
-    let (observed, server, inner) = (*observed, *server, *inner);
+        .unwrap_or(expected[0]);
     let mut problems = Vec::new();
     if seen["origin"] != expected_origin {
         problems.push(format!("  page origin: expected {expected_origin}, got {}", seen["origin"]));
