@@ -88,62 +88,50 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod allow_methods;
-mod allow_origin;
-mod answer;
-mod any;
-pub mod body;
-mod compiled;
-#[cfg(feature = "serde")]
+// A leaf of byte helpers that every stage may use.
+mod words;
+
+// The stages of a request, in the order they serve it: each imports only from those above it.
 mod config;
-mod debug_mode;
-mod decision;
-mod error;
-pub mod explain;
-pub mod future;
-mod grant;
-mod grpc_web;
-mod head;
-mod header_list;
-mod hint;
-mod layer;
-mod nesting;
-mod origin;
-mod origin_matcher;
+
 mod policy;
-mod private_network;
-mod reason;
-#[cfg(feature = "reload")]
-pub mod reload;
-mod request_headers;
+
+mod decision;
+
 mod response;
-mod same_origin;
+
+mod diagnosis;
+
 mod service;
-mod settings;
+
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
-mod trace;
-mod words;
+
+pub use diagnosis::explain;
+pub use response::body;
+pub use service::future;
+#[cfg(feature = "reload")]
+pub use service::reload;
 
 /// The README's quick start, compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use allow_methods::AllowMethods;
-pub use allow_origin::{AllowOrigin, OriginPolicy};
-pub use any::Any;
-pub use body::CorsBody;
+pub use config::allow_methods::AllowMethods;
+pub use config::allow_origin::{AllowOrigin, OriginPolicy};
+pub use config::any::Any;
+pub use config::error::{ConfigError, ConfigProblem, InvalidOrigin};
+pub use config::header_list::{AllowHeaders, ExposeHeaders};
+pub use config::private_network::AllowPrivateNetwork;
+pub use decision::reason::RefusalReason;
+pub use diagnosis::explain::Explanation;
+pub use response::body::CorsBody;
 #[cfg(feature = "serde")]
-pub use config::CorsConfig;
-pub use error::{ConfigError, ConfigProblem, InvalidOrigin};
-pub use explain::Explanation;
-pub use header_list::{AllowHeaders, ExposeHeaders};
-pub use layer::CorsLayer;
-pub use private_network::AllowPrivateNetwork;
-pub use reason::RefusalReason;
-pub use service::Cors;
+pub use service::config_file::CorsConfig;
+pub use service::cors::Cors;
+pub use service::layer::CorsLayer;
 
 /// Guides: longer explanations, with examples that are compiled and run as doctests.
 pub mod guides {

@@ -141,7 +141,7 @@ fn a_preflight_allocates_only_its_response() {
 
 /// A preflight handed to the inner service (passthrough) carries its grant to the response in
 /// one box, so that it does not make every request's future larger (three echoed header values,
-/// about 128 bytes: `future_size` in `src/service.rs`): one allocation over what the inner
+/// about 128 bytes: `future_size` in `src/service/cors.rs`): one allocation over what the inner
 /// service's response costs when granted, none when refused.
 #[test]
 fn a_passthrough_preflight_allocates_only_its_boxed_grant_over_the_inner_service() {

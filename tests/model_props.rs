@@ -814,7 +814,7 @@ proptest! {
     }
 }
 
-/// Regression (found by the model, fixed in `src/decision.rs`): with `block_disallowed_origins`,
+/// Regression (found by the model, fixed in `src/decision/decide.rs`): with `block_disallowed_origins`,
 /// an `Origin` that only *looks* like the server's own (`" ttp://host"`, `ftp://host`) was taken
 /// for a same-origin request and let through to the inner service. (The request names its scheme
 /// with an absolute URI: `Host` alone never makes a request same-origin.)
@@ -916,7 +916,7 @@ fn generators_cover_the_interesting_cases() {
     }
 }
 
-/// Regression (found by the model, fixed in `src/origin_matcher.rs`): a bracket made the whole
+/// Regression (found by the model, fixed in `src/policy/origin_matcher.rs`): a bracket made the whole
 /// host "plausible", so `https://*.example.org` accepted `https://[.example.org` (and
 /// `https://[x].example.org`): `[` counted as a label.
 #[tokio::test]

@@ -10,7 +10,7 @@ pub(crate) trait RequestHead {
     fn uri(&self) -> &Uri;
     fn headers(&self) -> &HeaderMap;
     /// The head as `Parts`, which user callbacks receive. A whole `Request` has none: the
-    /// service hands policies with callbacks ([`Policy::needs_parts`](crate::policy::Policy))
+    /// service hands policies with callbacks ([`Policy::needs_parts`](crate::policy::rules::Policy))
     /// their requests as `Parts`.
     fn parts(&self) -> Option<&Parts>;
 }

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::origin::{default_port, parse_port, split_origin, OriginPattern, OriginSpec, PortRule};
+use crate::config::origin::{default_port, parse_port, split_origin, OriginPattern, OriginSpec, PortRule};
 
 /// The compiled form of a list of allowed origins.
 #[derive(Debug, Default)]
@@ -191,7 +191,7 @@ fn is_plausible_host(host: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::origin::parse_origin;
+    use crate::config::origin::parse_origin;
 
     fn matcher(list: &[&str]) -> OriginMatcher {
         OriginMatcher::new(list.iter().filter_map(|s| parse_origin(s.as_bytes()).ok()))

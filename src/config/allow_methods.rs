@@ -2,7 +2,7 @@
 
 use http::Method;
 
-use crate::any::Any;
+use crate::config::any::Any;
 
 /// Which methods a preflight may ask for. Pass it to [`CorsLayer::allow_methods`](crate::CorsLayer::allow_methods).
 ///

@@ -7,10 +7,10 @@ use http::{HeaderName, Method, StatusCode};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::allow_methods::AllowMethods;
-use crate::error::{ConfigError, ConfigProblem};
-use crate::header_list::{AllowHeaders, ExposeHeaders};
-use crate::layer::CorsLayer;
+use crate::config::allow_methods::AllowMethods;
+use crate::config::error::{ConfigError, ConfigProblem};
+use crate::config::header_list::{AllowHeaders, ExposeHeaders};
+use crate::service::layer::CorsLayer;
 
 /// A CORS policy as plain data: deserialize it from TOML, JSON, YAML or anything serde reads,
 /// then turn it into a [`CorsLayer`] with [`CorsLayer::try_from`], which checks it exactly as

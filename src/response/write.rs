@@ -11,9 +11,9 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::grant::{Grant, OriginGrant, PreflightGrant};
-use crate::header_list::{is_forbidden_response_header, is_safelisted_response_header};
-use crate::policy::{ExposeRule, Policy, VaryList, ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK};
+use crate::config::header_list::{is_forbidden_response_header, is_safelisted_response_header};
+use crate::decision::grant::{Grant, OriginGrant, PreflightGrant};
+use crate::policy::rules::{ExposeRule, Policy, VaryList, ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK};
 use crate::words::{word, ONES};
 
 const TRUE: HeaderValue = HeaderValue::from_static("true");

@@ -70,11 +70,11 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use tower_layer::Layer;
 
-use crate::body::WrapBody;
-use crate::compiled::Compiled;
-use crate::error::ConfigError;
-use crate::layer::CorsLayer;
-use crate::service::Cors;
+use crate::config::error::ConfigError;
+use crate::response::body::WrapBody;
+use crate::response::compiled::Compiled;
+use crate::service::cors::Cors;
+use crate::service::layer::CorsLayer;
 
 impl<M> CorsLayer<M> {
     /// Validates this configuration and returns a layer whose policy the returned handle can
@@ -161,8 +161,11 @@ impl ReloadHandle {
     /// assert!(handle.explain(&request).is_allowed());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn explain<R: crate::explain::ExplainRequest>(&self, request: &R) -> crate::explain::Explanation {
-        crate::explain::explain(&self.shared.load(), request.head().as_ref())
+    pub fn explain<R: crate::diagnosis::explain::ExplainRequest>(
+        &self,
+        request: &R,
+    ) -> crate::diagnosis::explain::Explanation {
+        crate::diagnosis::explain::explain(&self.shared.load(), request.head().as_ref())
     }
 
     /// Another layer following this handle's policy, e.g. for a second router or server. Its
@@ -174,7 +177,7 @@ impl ReloadHandle {
 
     /// Another layer following this handle's policy whose services' responses keep the inner
     /// service's body type (see [`CorsLayer::keep_body_type`]).
-    pub fn layer_keeping_body_type(&self) -> ReloadLayer<crate::body::KeepBody> {
+    pub fn layer_keeping_body_type(&self) -> ReloadLayer<crate::response::body::KeepBody> {
         ReloadLayer { shared: Arc::clone(&self.shared), body: PhantomData }
     }
 }

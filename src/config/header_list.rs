@@ -2,7 +2,7 @@
 
 use http::HeaderName;
 
-use crate::any::Any;
+use crate::config::any::Any;
 
 /// Defines a setting that is a list of header names or any name, with its conversions.
 macro_rules! header_list {

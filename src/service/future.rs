@@ -12,15 +12,15 @@ use http::{Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::allow_origin::BoxedCheck;
-use crate::answer;
-use crate::body::{BodyKind, WrapBody};
-use crate::compiled::Compiled;
-use crate::debug_mode;
-use crate::grant::{Grant, PreflightGrant, Reason, Refused, Step};
-use crate::nesting;
-use crate::response;
-use crate::trace;
+use crate::config::allow_origin::BoxedCheck;
+use crate::decision::grant::{Grant, PreflightGrant, Reason, Refused, Step};
+use crate::diagnosis::debug_mode;
+use crate::diagnosis::trace;
+use crate::response::answer;
+use crate::response::body::{BodyKind, WrapBody};
+use crate::response::compiled::Compiled;
+use crate::response::write;
+use crate::service::nesting;
 
 pin_project! {
     /// Response future of [`Cors`](crate::Cors). `M` types the response's body: see
@@ -147,10 +147,10 @@ where
                     end_watch(watch, compiled, write);
                     match write.take() {
                         Some(Write::Grant(grant)) => {
-                            response::write_grant(&compiled.policy, grant, response.headers_mut())
+                            write::write_grant(&compiled.policy, grant, response.headers_mut())
                         }
                         Some(Write::Preflight(grant)) => {
-                            response::write_preflight_grant(&compiled.policy, *grant, response.headers_mut())
+                            write::write_preflight_grant(&compiled.policy, *grant, response.headers_mut())
                         }
                         Some(Write::Nothing) | None => {}
                     }

@@ -5,15 +5,15 @@ use std::sync::Arc;
 use http::header::{ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, AUTHORIZATION, ORIGIN, VARY};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
-use crate::allow_methods::is_forbidden_method;
-use crate::allow_origin::{AsyncCheck, OriginKind, OriginPolicy};
-use crate::error::{ConfigError, ConfigProblem};
-use crate::header_list::{is_forbidden_request_header, is_forbidden_response_header};
-use crate::origin::parse_origin;
-use crate::origin_matcher::OriginMatcher;
-use crate::private_network::AllowPrivateNetwork;
-use crate::request_headers::HeaderRule;
-use crate::settings::Settings;
+use crate::config::allow_methods::is_forbidden_method;
+use crate::config::allow_origin::{AsyncCheck, OriginKind, OriginPolicy};
+use crate::config::error::{ConfigError, ConfigProblem};
+use crate::config::header_list::{is_forbidden_request_header, is_forbidden_response_header};
+use crate::config::origin::parse_origin;
+use crate::config::private_network::AllowPrivateNetwork;
+use crate::config::settings::Settings;
+use crate::policy::origin_matcher::OriginMatcher;
+use crate::policy::request_headers::HeaderRule;
 
 /// `Access-Control-Request-Private-Network`, which `http` does not name.
 pub(crate) const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =

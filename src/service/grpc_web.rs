@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use http::{HeaderName, Method};
 
-use crate::allow_origin::AllowOrigin;
-use crate::header_list::{AllowHeaders, ExposeHeaders};
-use crate::layer::CorsLayer;
+use crate::config::allow_origin::AllowOrigin;
+use crate::config::header_list::{AllowHeaders, ExposeHeaders};
+use crate::service::layer::CorsLayer;
 
 impl CorsLayer {
     /// The request headers gRPC-web clients send besides the safelisted ones: `x-grpc-web`,

@@ -1,6 +1,6 @@
 //! The configuration as the builder holds it: plain values, not yet validated.
 //!
-//! [`CorsLayer`](crate::CorsLayer) owns one and [`Policy::compile`](crate::policy::Policy)
+//! [`CorsLayer`](crate::CorsLayer) owns one and [`Policy::compile`](crate::policy::rules::Policy)
 //! reads one, so that the compiled policy never depends on the builder.
 
 use std::fmt;
@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use crate::allow_methods::AllowMethods;
-use crate::allow_origin::AllowOrigin;
-use crate::error::ConfigProblem;
-use crate::header_list::{AllowHeaders, ExposeHeaders};
-use crate::private_network::AllowPrivateNetwork;
+use crate::config::allow_methods::AllowMethods;
+use crate::config::allow_origin::AllowOrigin;
+use crate::config::error::ConfigProblem;
+use crate::config::header_list::{AllowHeaders, ExposeHeaders};
+use crate::config::private_network::AllowPrivateNetwork;
 
 /// Every setting of a CORS policy.
 #[derive(Clone)]

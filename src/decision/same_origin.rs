@@ -15,8 +15,8 @@
 
 use http::HeaderValue;
 
-use crate::head::RequestHead;
-use crate::origin::split_origin;
+use crate::config::origin::split_origin;
+use crate::decision::head::RequestHead;
 
 static SEC_FETCH_SITE: http::HeaderName = http::HeaderName::from_static("sec-fetch-site");
 

@@ -5,7 +5,7 @@
 
 use http::HeaderValue;
 
-/// What the service does with one request. Built by [`decide`](crate::decision::decide), the one
+/// What the service does with one request. Built by [`decide`](crate::decision::decide::decide), the one
 /// place where a request's kind, its origin's verdict and the options meet.
 pub(crate) enum Action<C> {
     /// Settled without waiting.
@@ -121,4 +121,4 @@ pub(crate) struct Refusal<'a> {
     pub(crate) value: &'a [u8],
 }
 
-pub(crate) use crate::reason::RefusalReason as Reason;
+pub(crate) use crate::decision::reason::RefusalReason as Reason;

@@ -4,11 +4,11 @@
 
 use http::Method;
 
-use crate::allow_origin::OriginKind;
-use crate::origin::{is_visible_ascii, parse_origin, split_origin, OriginSpec, PortRule, MAX_ORIGIN_LEN};
-use crate::origin_matcher::OriginMatcher;
-use crate::reason::RefusalReason;
-use crate::settings::Settings;
+use crate::config::allow_origin::OriginKind;
+use crate::config::origin::{is_visible_ascii, parse_origin, split_origin, OriginSpec, PortRule, MAX_ORIGIN_LEN};
+use crate::config::settings::Settings;
+use crate::decision::reason::RefusalReason;
+use crate::policy::origin_matcher::OriginMatcher;
 
 /// The hint for a refusal, if there is one to give. `value` is the offending request bytes;
 /// `origin_lines` how many `Origin` lines the request carried.

@@ -6,14 +6,14 @@ use bytes::Bytes;
 use http::header::ACCESS_CONTROL_REQUEST_METHOD;
 use http::Response;
 
-use crate::answer;
-use crate::compiled::Compiled;
-use crate::decision::allowed_origin;
-use crate::explain::{explain, Verdict};
-use crate::grant::{Answer, Explained, Refused};
-use crate::head::RequestHead;
-use crate::reason::RefusalReason;
-use crate::trace;
+use crate::decision::decide::allowed_origin;
+use crate::decision::grant::{Answer, Explained, Refused};
+use crate::decision::head::RequestHead;
+use crate::decision::reason::RefusalReason;
+use crate::diagnosis::explain::{explain, Verdict};
+use crate::diagnosis::trace;
+use crate::response::answer;
+use crate::response::compiled::Compiled;
 
 /// Explains a refused request: logs the explanation and, if the layer answers the request
 /// itself, returns that answer and the explanation for its body; `None` if the inner service is

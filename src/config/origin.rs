@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::net::Ipv6Addr;
 
-use crate::error::InvalidOrigin;
+use crate::config::error::InvalidOrigin;
 use crate::words::{word, ONES};
 
 /// Longest `Origin` value considered at all: a DNS name is at most 253 bytes, so anything longer

@@ -10,14 +10,14 @@
 use http::header::{GetAll, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN};
 use http::{HeaderMap, HeaderValue, Method};
 
-use crate::allow_methods::{is_forbidden_method, is_safelisted_method};
-use crate::allow_origin::BoxedCheck;
-use crate::grant::{Action, Answer, Grant, OriginGrant, PreflightGrant, Reason, Refusal, Refused, Step};
-use crate::head::RequestHead;
-use crate::origin::{is_visible_ascii, MAX_ORIGIN_LEN};
-use crate::policy::{OriginRule, Policy, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};
-use crate::request_headers::{self, is_tchar, HeadersRefused, Requested};
-use crate::same_origin::is_same_origin;
+use crate::config::allow_methods::{is_forbidden_method, is_safelisted_method};
+use crate::config::allow_origin::BoxedCheck;
+use crate::config::origin::{is_visible_ascii, MAX_ORIGIN_LEN};
+use crate::decision::grant::{Action, Answer, Grant, OriginGrant, PreflightGrant, Reason, Refusal, Refused, Step};
+use crate::decision::head::RequestHead;
+use crate::decision::same_origin::is_same_origin;
+use crate::policy::request_headers::{self, is_tchar, HeadersRefused, Requested};
+use crate::policy::rules::{OriginRule, Policy, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};
 use crate::words::same_bytes;
 
 /// The decision on one request: what to do, and why it was refused if it was (for the trace).
@@ -205,7 +205,7 @@ enum OriginCheck<'p> {
     Allowed(OriginGrant),
     /// Everything else passed; the async check decides. Not called yet, so that a request
     /// refused for another reason never starts it.
-    Async(&'p crate::allow_origin::AsyncCheck),
+    Async(&'p crate::config::allow_origin::AsyncCheck),
 }
 
 /// Whether one `Origin` value is allowed, short of an async check.

@@ -8,16 +8,16 @@ use std::time::Duration;
 use http::StatusCode;
 use tower_layer::Layer;
 
-use crate::allow_methods::AllowMethods;
-use crate::allow_origin::AllowOrigin;
-use crate::body::{KeepBody, WrapBody};
-use crate::compiled::Compiled;
-use crate::error::ConfigError;
-use crate::explain::{self, ExplainRequest, Explanation};
-use crate::header_list::{AllowHeaders, ExposeHeaders};
-use crate::private_network::AllowPrivateNetwork;
-use crate::service::Cors;
-use crate::settings::Settings;
+use crate::config::allow_methods::AllowMethods;
+use crate::config::allow_origin::AllowOrigin;
+use crate::config::error::ConfigError;
+use crate::config::header_list::{AllowHeaders, ExposeHeaders};
+use crate::config::private_network::AllowPrivateNetwork;
+use crate::config::settings::Settings;
+use crate::diagnosis::explain::{self, ExplainRequest, Explanation};
+use crate::response::body::{KeepBody, WrapBody};
+use crate::response::compiled::Compiled;
+use crate::service::cors::Cors;
 
 /// Builds [`Cors`] middleware from a CORS policy.
 ///

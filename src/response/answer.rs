@@ -7,9 +7,9 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
-use crate::grant::{Answer, Explained, OriginGrant, PreflightGrant};
-use crate::policy::{Policy, VaryList};
-use crate::response::{allow_origin_value, preflight_grant_headers};
+use crate::decision::grant::{Answer, Explained, OriginGrant, PreflightGrant};
+use crate::policy::rules::{Policy, VaryList};
+use crate::response::write::{allow_origin_value, preflight_grant_headers};
 
 /// The layer's answer, with no body yet: the service gives it the empty body of its type.
 pub(crate) fn answer(policy: &Policy, templates: &PreflightTemplates, answer: Answer) -> Response<()> {

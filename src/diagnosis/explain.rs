@@ -12,15 +12,15 @@ use http::header::{ACCESS_CONTROL_REQUEST_METHOD, ORIGIN};
 use http::request::Parts;
 use http::{HeaderMap, Method, Request, StatusCode};
 
-use crate::answer;
-use crate::compiled::Compiled;
-use crate::decision::decide;
-use crate::grant::{Action, Answer, Grant, Step};
-use crate::head::RequestHead;
-use crate::hint::hint;
-use crate::reason::{shown_part, RefusalReason};
-use crate::response::{write_grant, write_preflight_grant};
-use crate::same_origin::is_same_origin;
+use crate::decision::decide::decide;
+use crate::decision::grant::{Action, Answer, Grant, Step};
+use crate::decision::head::RequestHead;
+use crate::decision::reason::{shown_part, RefusalReason};
+use crate::decision::same_origin::is_same_origin;
+use crate::diagnosis::hint::hint;
+use crate::response::answer;
+use crate::response::compiled::Compiled;
+use crate::response::write::{write_grant, write_preflight_grant};
 
 /// What the layer does with one request, and why: from
 /// [`CorsLayer::explain`](crate::CorsLayer::explain), [`Cors::explain`](crate::Cors::explain) or

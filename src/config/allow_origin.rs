@@ -8,7 +8,7 @@ use std::sync::Arc;
 use http::request::Parts;
 use http::{HeaderName, HeaderValue};
 
-use crate::any::Any;
+use crate::config::any::Any;
 
 /// A rule of your own that decides whether an origin may read responses: a tenant table, a
 /// database, a feature flag.

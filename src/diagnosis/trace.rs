@@ -1,7 +1,7 @@
 //! Why a request was refused: one `DEBUG` event per refusal with the `tracing` feature, nothing
 //! at all without it.
 
-use crate::grant::Reason;
+use crate::decision::grant::Reason;
 
 /// Records a refusal. The value is the offending request bytes.
 #[cfg(not(feature = "tracing"))]
@@ -14,7 +14,7 @@ pub(crate) fn refused(_reason: Reason, _value: &[u8]) {}
 #[cfg(feature = "tracing")]
 pub(crate) fn refused(reason: Reason, value: &[u8]) {
     if tracing::enabled!(target: "tower_cors", tracing::Level::DEBUG) {
-        let (shown, truncated) = crate::reason::shown_part(value);
+        let (shown, truncated) = crate::decision::reason::shown_part(value);
         // `escape_ascii` escapes `"` and `\`, so the closing quote is the only bare one.
         let quoted = format!("\"{}\"", shown.escape_ascii());
         tracing::debug!(

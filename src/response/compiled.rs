@@ -2,10 +2,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::answer::PreflightTemplates;
-use crate::error::ConfigError;
-use crate::policy::Policy;
-use crate::settings::Settings;
+use crate::config::error::ConfigError;
+use crate::config::settings::Settings;
+use crate::policy::rules::Policy;
+use crate::response::answer::PreflightTemplates;
 
 /// What every clone of a [`Cors`](crate::Cors) service shares behind one `Arc`.
 pub(crate) struct Compiled {

@@ -1,4 +1,4 @@
-//! The [`Cors`] service: carries out what [`decide`](crate::decision::decide) says, nothing more.
+//! The [`Cors`] service: carries out what [`decide`](crate::decision::decide::decide) says, nothing more.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -9,17 +9,17 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use tower_service::Service;
 
-use crate::allow_origin::BoxedCheck;
-use crate::answer;
-use crate::body::{BodyKind, WrapBody};
-use crate::compiled::Compiled;
-use crate::debug_mode;
-use crate::decision::decide;
-use crate::explain::{self, ExplainRequest, Explanation};
-use crate::future::{Checking, ResponseFuture, Write};
-use crate::grant::{Action, Refused, Step};
-use crate::head::RequestHead;
-use crate::trace;
+use crate::config::allow_origin::BoxedCheck;
+use crate::decision::decide::decide;
+use crate::decision::grant::{Action, Refused, Step};
+use crate::decision::head::RequestHead;
+use crate::diagnosis::debug_mode;
+use crate::diagnosis::explain::{self, ExplainRequest, Explanation};
+use crate::diagnosis::trace;
+use crate::response::answer;
+use crate::response::body::{BodyKind, WrapBody};
+use crate::response::compiled::Compiled;
+use crate::service::future::{Checking, ResponseFuture, Write};
 
 /// Middleware that applies a CORS policy. Built by [`CorsLayer`](crate::CorsLayer).
 ///
@@ -270,7 +270,7 @@ mod tests {
     /// size of a preflight's (128 bytes) cost 60 to 90 instructions a request (callgrind).
     #[test]
     fn the_grant_of_every_request_stays_small() {
-        assert!(size_of::<crate::grant::Grant>() <= 48, "{}", size_of::<crate::grant::Grant>());
+        assert!(size_of::<crate::decision::grant::Grant>() <= 48, "{}", size_of::<crate::decision::grant::Grant>());
     }
 
     /// The response future holds the inner future, the policy's `Arc` and what to write: at
@@ -281,13 +281,13 @@ mod tests {
     fn future_size() {
         type Inner = std::future::Ready<Result<http::Response<()>, std::convert::Infallible>>;
         type App = tower::util::ServiceFn<fn(http::Request<()>) -> Inner>;
-        let future = size_of::<crate::future::ResponseFuture<App, ()>>();
+        let future = size_of::<crate::service::future::ResponseFuture<App, ()>>();
         let inner = size_of::<Inner>();
         eprintln!("inner future {inner} bytes, response future {future} bytes (+{})", future - inner);
         assert!(future <= inner + 64, "{future} > {inner} + 64");
         // What an axum server moves: the router's route future, wrapped.
         type Route = axum::routing::future::RouteFuture<std::convert::Infallible>;
-        let future = size_of::<crate::future::ResponseFuture<axum::routing::Route, axum::body::Body>>();
+        let future = size_of::<crate::service::future::ResponseFuture<axum::routing::Route, axum::body::Body>>();
         let inner = size_of::<Route>();
         eprintln!("axum: inner future {inner} bytes, response future {future} bytes (+{})", future - inner);
         assert!(future <= inner + 64, "{future} > {inner} + 64");
