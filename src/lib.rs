@@ -46,9 +46,9 @@
 //!
 //! Responses carry a [`CorsBody`]: the inner service's body, or an empty one for the layer's own
 //! answers, so the layer wraps any service (a `TraceLayer` or a tonic server inside it too);
-//! [`CorsLayer::keep_body_type`] keeps the inner body type where it has a `Default`. A CORS layer
-//! nested inside this one owns the headers of the requests it decides; see the
-//! [placement guide](guides::axum#two-layers-on-one-request).
+//! [`CorsLayer::keep_body_type`] keeps the inner body type where it has a `Default`. The
+//! outermost CORS layer decides the CORS headers of every response it passes, whatever a layer
+//! inside it or the application set; see the [placement guide](guides::axum#two-layers-on-one-request).
 //!
 //! # Configuration is checked before the first request
 //!

@@ -373,10 +373,14 @@ fn verdicts_and_the_display() {
     );
 }
 
-/// The explanation of every request below is what the layer does when it serves it.
-#[tokio::test]
-async fn explanations_agree_with_the_layer() {
-    let layers = [
+/// A request extension a policy's predicate reads: an explanation must see it as serving does.
+#[derive(Clone)]
+struct Tenant(&'static str);
+
+/// The policies of the agreement tests: each option that changes an answer, debug mode on each
+/// path (plain, passthrough, blocking), and a predicate that reads a request extension.
+fn agreement_layers() -> Vec<CorsLayer> {
+    vec![
         listed(),
         listed().allow_credentials(true).expose_headers([HeaderName::from_static("x-total")]),
         listed().block_disallowed_origins(true),
@@ -384,42 +388,135 @@ async fn explanations_agree_with_the_layer() {
         CorsLayer::permissive(),
         CorsLayer::new().allow_origins([APP]).allow_any_header().allow_any_method().max_age(Duration::from_secs(60)),
         CorsLayer::new().allow_origin(AllowOrigin::predicate(|origin, _| origin == APP)),
-    ];
-    let requests = || {
-        vec![
-            request("GET", &[]),
-            request("GET", &[("origin", APP)]),
-            request("GET", &[("origin", "https://evil.example")]),
-            request("POST", &[("origin", APP), ("origin", APP)]),
-            request("PUT", &[("origin", "https://shop.example.org")]),
-            preflight(APP, "PUT", Some("content-type")),
-            preflight(APP, "DELETE", None),
-            preflight(APP, "PUT", Some("x-foo")),
-            preflight("https://evil.example", "PUT", None),
-            preflight(APP, "GET", Some("authorization")),
-            request_to("POST", "https://api.example.com/x", &[("origin", "https://api.example.com")]),
-            request("OPTIONS", &[("origin", APP)]),
-        ]
-    };
+        listed().debug(true),
+        listed().debug(true).preflight_passthrough(true),
+        listed().debug(true).block_disallowed_origins(true),
+        listed().allow_credentials(true).debug(true).block_disallowed_origins(true),
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::predicate(|origin, parts| {
+                parts.extensions.get::<Tenant>().is_some_and(|tenant| tenant.0 == "acme") && origin == APP
+            }))
+            .block_disallowed_origins(true),
+    ]
+}
+
+/// The requests of the agreement tests: every kind, every refusal cause, several `Origin` lines
+/// with and without `Sec-Fetch-Site`, same-origin by each rule, and an extension.
+fn agreement_requests() -> Vec<http::Request<support::Body>> {
+    let mut with_tenant = request("GET", &[("origin", APP)]);
+    with_tenant.extensions_mut().insert(Tenant("acme"));
+    let mut preflight_with_tenant = preflight(APP, "PUT", Some("content-type"));
+    preflight_with_tenant.extensions_mut().insert(Tenant("acme"));
+    vec![
+        request("GET", &[]),
+        request("GET", &[("origin", APP)]),
+        request("GET", &[("origin", "https://evil.example")]),
+        request("POST", &[("origin", APP), ("origin", APP)]),
+        request("POST", &[("origin", APP), ("origin", APP), ("sec-fetch-site", "same-origin")]),
+        request("POST", &[("origin", "https://evil.example"), ("origin", APP), ("sec-fetch-site", "cross-site")]),
+        request("POST", &[("origin", "https://evil.example"), ("sec-fetch-site", "same-origin")]),
+        request("POST", &[("origin", "https://evil.example"), ("sec-fetch-site", "same-site")]),
+        request("PUT", &[("origin", "https://shop.example.org")]),
+        preflight(APP, "PUT", Some("content-type")),
+        preflight(APP, "DELETE", None),
+        preflight(APP, "PUT", Some("x-foo")),
+        preflight(APP, "PUT", Some("content-type,x-foo")),
+        preflight("https://evil.example", "PUT", None),
+        preflight(APP, "GET", Some("authorization")),
+        request_to("POST", "https://api.example.com/x", &[("origin", "https://api.example.com")]),
+        request("OPTIONS", &[("origin", APP)]),
+        with_tenant,
+        preflight_with_tenant,
+    ]
+}
+
+/// What a served request must show of its explanation: the inner service called or not, the
+/// status, the exact CORS headers, a refusal whenever the verdict says refused or same-origin.
+fn assert_agrees(explanation: &tower_cors::Explanation, served: &support::Outcome) {
+    assert_eq!(explanation.calls_inner_service(), served.inner_called, "{explanation}");
+    match explanation.status() {
+        Some(status) => assert_eq!(status, served.status, "{explanation}"),
+        None => assert_eq!(served.status, StatusCode::OK, "{explanation}"),
+    }
+    assert_eq!(support::cors_lines(explanation.headers()), support::cors_lines(&served.headers), "{explanation}");
+    let refused = matches!(explanation.verdict(), Verdict::Refused | Verdict::SameOrigin);
+    assert_eq!(explanation.refusal().is_some(), refused, "{explanation}");
+}
+
+/// A copy of a request, extensions included (`http::Request` is not `Clone`).
+fn copy(request: &http::Request<support::Body>) -> http::Request<support::Body> {
+    let mut copy = http::Request::new(support::Body::default());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.headers_mut() = request.headers().clone();
+    *copy.extensions_mut() = request.extensions().clone();
+    copy
+}
+
+/// The explanation of every request below is what the layer does when it serves it.
+#[tokio::test]
+async fn explanations_agree_with_the_layer() {
+    let layers = agreement_layers();
     let mut compared = 0;
     for layer in &layers {
-        for request in requests() {
+        for request in agreement_requests() {
             let explanation = layer.explain(&request).unwrap();
+            // `Parts` and the whole request are explained alike.
+            let (parts, body) = copy(&request).into_parts();
+            let from_parts = layer.explain(&parts).unwrap();
+            drop(body);
+            assert_eq!(from_parts.to_string(), explanation.to_string());
             let served = send(layer, &Inner::ok(), request).await;
-            assert_eq!(explanation.calls_inner_service(), served.inner_called, "{explanation}");
-            match explanation.status() {
-                Some(status) => assert_eq!(status, served.status, "{explanation}"),
-                None => assert_eq!(served.status, StatusCode::OK, "{explanation}"),
-            }
-            assert_eq!(
-                support::cors_lines(explanation.headers()),
-                support::cors_lines(&served.headers),
-                "{explanation}"
-            );
+            assert_agrees(&explanation, &served);
             compared += 1;
         }
     }
-    assert_eq!(compared, 7 * 12);
+    assert_eq!(compared, 12 * 19);
+}
+
+/// The same through a built service and through a reloadable layer's handle, before and after
+/// a reload to each policy in turn.
+#[cfg(feature = "reload")]
+#[tokio::test]
+async fn explanations_of_a_service_and_a_reload_handle_agree_with_it() {
+    let (reloadable, handle) = listed().reloadable().unwrap();
+    let mut compared = 0;
+    for layer in agreement_layers() {
+        handle.reload(layer.clone()).unwrap();
+        for request in agreement_requests() {
+            let inner = Inner::ok();
+            let service = reloadable.layer(inner.clone());
+            let explanation = handle.explain(&request);
+            assert_eq!(service.explain(&request).to_string(), explanation.to_string());
+            assert_eq!(layer.explain(&request).unwrap().to_string(), explanation.to_string());
+            let response = service.oneshot(request).await.unwrap();
+            let served = support::Outcome {
+                status: response.status(),
+                headers: response.headers().clone(),
+                inner_called: inner.calls() == 1,
+                calls: inner.calls(),
+                polls: inner.polls(),
+                completions: inner.completions(),
+            };
+            assert_agrees(&explanation, &served);
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 12 * 19);
+}
+
+/// With blocking, two `Origin` lines and `Sec-Fetch-Site: same-origin`: let through as
+/// same-origin, and the explanation says why there is no grant.
+#[test]
+fn several_origin_lines_from_the_same_origin_are_explained() {
+    let layer = listed().block_disallowed_origins(true);
+    let request = request("POST", &[("origin", APP), ("origin", APP), ("sec-fetch-site", "same-origin")]);
+    let explanation = layer.explain(&request).unwrap();
+    assert_eq!(explanation.verdict(), Verdict::SameOrigin);
+    assert!(explanation.calls_inner_service());
+    let refusal = explanation.refusal().unwrap();
+    assert_eq!(refusal.reason(), RefusalReason::InvalidOrigin);
+    assert_eq!(refusal.value(), APP);
 }
 
 #[test]
@@ -484,14 +581,16 @@ async fn debug_mode_lets_the_browser_name_the_cause_of_a_refused_preflight() {
     assert_eq!(body, format!("{explanation}{FOOTER}"));
     assert!(body.contains("hint: `DELETE` is not in allow_methods"));
     assert_eq!(calls, 0);
-    // Refused for a header, the allowed method is granted too, so that the browser's method
-    // check passes and its header check names the header.
+    // Refused for a header, the allowed method is granted too, and the requested headers that
+    // are allowed are listed, so that the browser's method check passes and its header check
+    // names the refused header, not the first one it meets.
     let (status, cors, _, body, calls) =
         debug_answer(listed().debug(true), preflight(APP, "PUT", Some("content-type,x-foo"))).await;
     assert_eq!((status, calls), (StatusCode::OK, 0));
     assert_eq!(
         cors,
         lines(&[
+            ("access-control-allow-headers", "content-type"),
             ("access-control-allow-methods", "PUT"),
             ("access-control-allow-origin", APP),
             ("vary", "origin, access-control-request-method, access-control-request-headers"),

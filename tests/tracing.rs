@@ -320,25 +320,65 @@ async fn a_subscriber_at_info_sees_nothing() {
     assert_eq!(capture.take(), []);
 }
 
-/// An outer layer that answers preflights itself around another layer is reported once per
-/// policy, as a `WARN` with what to do (in a debug build the first report also panics).
-#[test]
-fn nested_layers_are_reported_once_as_a_warning() {
-    use tower::{ServiceBuilder, ServiceExt};
+/// A CORS grant the inner service set itself (here an inner CORS layer's) is replaced by the
+/// outer layer's decision, and reported once per policy as a `WARN` that says what to do. No
+/// panic, in any build.
+#[tokio::test]
+async fn a_replaced_inner_grant_is_reported_once_as_a_warning() {
+    use tower::{Layer, ServiceBuilder, ServiceExt};
     let (capture, _guard) = capture();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let service = ServiceBuilder::new().layer(CorsLayer::permissive()).layer(layer()).service(Inner::ok());
+    let service = ServiceBuilder::new().layer(layer()).layer(CorsLayer::permissive()).service(Inner::ok());
     for _ in 0..3 {
-        let service = service.clone();
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            runtime.block_on(service.oneshot(request("GET", &[("origin", APP)])))
-        }));
+        let response = service.clone().oneshot(request("GET", &[("origin", APP)])).await.unwrap();
+        assert_eq!(response.headers()["access-control-allow-origin"], APP);
     }
     let events = capture.take();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!((events[0].target.as_str(), events[0].level), ("tower_cors", Level::WARN));
     let message = &events[0].fields["message"];
-    assert!(message.starts_with("tower-cors: two CORS layers are nested."), "{message}");
+    assert!(
+        message.starts_with("tower-cors: the inner service's response carried its own `Access-Control-Allow-Origin`"),
+        "{message}"
+    );
+    // An application that exposes its own headers sets no grant: nothing to report.
+    let exposing = layer().layer(Inner::ok().with_header("access-control-expose-headers", "x-total"));
+    exposing.oneshot(request("GET", &[("origin", APP)])).await.unwrap();
+    assert_eq!(capture.take(), []);
+}
+
+/// A layer built with debug mode on says so once, as a `WARN` naming the setting, when it is
+/// built (validated, or first wrapping a service), however many services it wraps.
+#[tokio::test]
+async fn a_layer_built_with_debug_mode_says_so_once() {
+    use tower::Layer;
+    let (capture, _guard) = capture();
+    let debug = layer().debug(true);
+    debug.validate().unwrap();
+    let _first = debug.layer(Inner::ok());
+    let _second = debug.clone().layer(Inner::ok());
+    let events = capture.take();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!((events[0].target.as_str(), events[0].level), ("tower_cors", Level::WARN));
+    assert!(events[0].fields["message"].contains("debug mode on (`CorsLayer::debug(true)`"), "{events:?}");
+    let _quiet = layer().layer(Inner::ok());
+    assert_eq!(capture.take(), []);
+}
+
+/// Debug mode's log line and body are bounded, whatever the request sends: a 16,000-byte
+/// method is quoted capped, and the line is at most 1 KiB.
+#[tokio::test]
+async fn debug_mode_lines_are_bounded() {
+    let (capture, _guard) = capture();
+    let debug = layer().debug(true);
+    debug.validate().unwrap();
+    capture.take();
+    let method = "X".repeat(16_000);
+    send(&debug, &Inner::ok(), preflight(APP, &method, None)).await;
+    let events = capture.take();
+    let warning = events.iter().find(|event| event.level == Level::WARN).unwrap();
+    let message = &warning.fields["message"];
+    assert!(message.len() <= 1024, "{} bytes", message.len());
+    assert!(message.contains(&format!("value: `{}...`", "X".repeat(128))), "{message}");
 }
 
 /// Debug mode: besides the `DEBUG` event, each refusal is one `WARN` event whose message is the
@@ -355,6 +395,8 @@ async fn debug_mode_logs_each_refusal_with_its_explanation() {
         fields: [("message".to_owned(), message)].into_iter().collect(),
     };
 
+    debug.validate().unwrap();
+    assert_eq!(capture.take().len(), 1, "the build-time warning");
     let refused = preflight(APP, "DELETE", None);
     let explanation = debug.explain(&refused).unwrap().to_string();
     send(&debug, &inner, refused).await;
@@ -372,11 +414,15 @@ async fn debug_mode_logs_each_refusal_with_its_explanation() {
     assert_eq!(capture.take(), []);
 
     let blocking = debug.clone().block_disallowed_origins(true);
+    blocking.validate().unwrap();
+    assert_eq!(capture.take().len(), 1, "the build-time warning");
     let same = support::request_to("POST", "https://api.example.com/items", &[("origin", "https://api.example.com")]);
     assert!(send(&blocking, &inner, same).await.inner_called);
     assert_eq!(capture.take(), []);
 
     let lookup = debug.allow_origin(AllowOrigin::async_predicate(|origin, _parts| async move { origin == APP }));
+    lookup.validate().unwrap();
+    assert_eq!(capture.take().len(), 1, "the build-time warning");
     send(&lookup, &inner, request("GET", &[("origin", "https://y.example")])).await;
     assert_eq!(
         capture.take(),

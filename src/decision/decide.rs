@@ -13,23 +13,37 @@ use http::{HeaderMap, HeaderValue, Method};
 use crate::config::allow_methods::{is_forbidden_method, is_safelisted_method};
 use crate::config::allow_origin::BoxedCheck;
 use crate::config::origin::{is_visible_ascii, MAX_ORIGIN_LEN};
-use crate::decision::grant::{Action, Answer, Grant, OriginGrant, PreflightGrant, Reason, Refusal, Refused, Step};
+use crate::decision::grant::{
+    Action, Answer, Explained, Grant, OriginGrant, PreflightGrant, Reason, Refusal, Refused, RequestKind, Step,
+};
 use crate::decision::head::RequestHead;
 use crate::decision::same_origin::is_same_origin;
 use crate::policy::request_headers::{self, is_tchar, HeadersRefused, Requested};
 use crate::policy::rules::{OriginRule, Policy, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};
 use crate::words::same_bytes;
 
-/// The decision on one request: what to do, and why it was refused if it was (for the trace).
+/// The decision on one request: what to do, and the facts behind it. The service carries out
+/// `action`; `explain`, debug mode and the trace read the rest, so none of them decides again.
 pub(crate) struct Decision<'a> {
     pub(crate) action: Action<BoxedCheck>,
-    /// Set when the request is refused now; a refusal by an async check is known only later.
+    pub(crate) kind: RequestKind,
+    /// Why the request was refused, whenever it is refused now: its origin, method or headers
+    /// (a same-origin request let through included). A refusal by an async check is known only
+    /// later, by the response future.
     pub(crate) refusal: Option<Refusal<'a>>,
+    /// The refused request comes from the server's own origin, and is let through as such: it
+    /// needs no grant, and is not reported as refused.
+    pub(crate) same_origin: bool,
 }
 
-impl Decision<'_> {
-    fn now(step: Step) -> Self {
-        Self { action: Action::Now(step), refusal: None }
+impl<'a> Decision<'a> {
+    fn now(kind: RequestKind, step: Step) -> Self {
+        Self { action: Action::Now(step), kind, refusal: None, same_origin: false }
+    }
+
+    /// The refusal to report (trace, debug mode's log): not a same-origin request let through.
+    pub(crate) fn reported(&self) -> Option<Refusal<'a>> {
+        self.refusal.filter(|_| !self.same_origin)
     }
 }
 
@@ -37,13 +51,24 @@ fn refuse(reason: Reason, value: &[u8]) -> Refusal<'_> {
     Refusal { reason, value }
 }
 
-/// Decides what to do with a request.
+/// Decides what to do with a request, to serve it.
 #[inline]
 pub(crate) fn decide<'a>(policy: &Policy, request: &'a impl RequestHead) -> Decision<'a> {
+    decide_for::<false>(policy, request)
+}
+
+/// Decides what to do with a request, to explain it: the same decision, which also tells a
+/// same-origin request apart where serving it does not need to (the answer is the same).
+pub(crate) fn decide_to_explain<'a>(policy: &Policy, request: &'a impl RequestHead) -> Decision<'a> {
+    decide_for::<true>(policy, request)
+}
+
+#[inline]
+fn decide_for<'a, const EXPLAIN: bool>(policy: &Policy, request: &'a impl RequestHead) -> Decision<'a> {
     let headers = request.headers();
     let mut origins = headers.get_all(ORIGIN).iter();
     let Some(origin) = origins.next() else {
-        return Decision::now(Step::Call(non_cors_grant(policy)));
+        return Decision::now(RequestKind::NonCors, Step::Call(non_cors_grant(policy)));
     };
     let one_origin = origins.next().is_none();
     // Looked up once, to classify the request and then to check the method.
@@ -52,7 +77,7 @@ pub(crate) fn decide<'a>(policy: &Policy, request: &'a impl RequestHead) -> Deci
         .filter(|lines| lines.iter().next().is_some());
     match request_method {
         Some(request_method) => decide_preflight(policy, request, origin, one_origin, request_method),
-        None => decide_actual(policy, request, origin, one_origin),
+        None => decide_actual::<EXPLAIN>(policy, request, origin, one_origin),
     }
 }
 
@@ -66,7 +91,7 @@ fn non_cors_grant(policy: &Policy) -> Grant {
 }
 
 #[inline]
-fn decide_actual<'a>(
+fn decide_actual<'a, const EXPLAIN: bool>(
     policy: &Policy,
     request: &'a impl RequestHead,
     origin: &'a HeaderValue,
@@ -74,65 +99,104 @@ fn decide_actual<'a>(
 ) -> Decision<'a> {
     // `*` is one answer for every request: the `Origin` value is not read, however many lines.
     if let OriginRule::Any = policy.origin {
-        return Decision::now(Step::Call(Grant::Actual(OriginGrant::Any)));
+        return Decision::now(RequestKind::Actual, Step::Call(Grant::Actual(OriginGrant::Any)));
     }
     if !one_origin {
         // Never granted; same-origin only on `Sec-Fetch-Site`'s word, as there is no one origin
         // to compare with the request URI.
         let refusal = refuse(Reason::InvalidOrigin, origin.as_bytes());
-        return refused_actual_decision(policy, request, None, refusal);
+        return refused_actual_decision::<EXPLAIN>(policy, request, None, refusal);
     }
     let verdict = check_origin(policy, origin, request);
     match verdict {
-        Ok(OriginCheck::Allowed(grant)) => Decision::now(Step::Call(Grant::Actual(grant))),
+        Ok(OriginCheck::Allowed(grant)) => Decision::now(RequestKind::Actual, Step::Call(Grant::Actual(grant))),
         Ok(OriginCheck::Async(check)) => match request.parts() {
             Some(parts) => Decision {
                 action: Action::Check {
                     check: check(origin.clone(), parts),
                     allowed: Step::Call(Grant::Actual(OriginGrant::Echo(origin.clone()))),
-                    refused: refused_actual(policy, request, Some(origin)),
+                    refused: refused_actual::<EXPLAIN>(policy, request, Some(origin)),
                 },
+                kind: RequestKind::Actual,
                 refusal: None,
+                same_origin: false,
             },
             None => {
                 let refusal = refuse(Reason::OriginNotAllowed, origin.as_bytes());
-                refused_actual_decision(policy, request, Some(origin), refusal)
+                refused_actual_decision::<EXPLAIN>(policy, request, Some(origin), refusal)
             }
         },
-        Err(refusal) => refused_actual_decision(policy, request, Some(origin), refusal),
+        Err(refusal) => refused_actual_decision::<EXPLAIN>(policy, request, Some(origin), refusal),
     }
 }
 
-fn refused_actual_decision<'a>(
+fn refused_actual_decision<'a, const EXPLAIN: bool>(
     policy: &Policy,
     request: &impl RequestHead,
     origin: Option<&HeaderValue>,
     refusal: Refusal<'a>,
 ) -> Decision<'a> {
-    let refused = refused_actual(policy, request, origin);
-    Decision { action: refused_action(policy, refused), refusal: refused.report.then_some(refusal) }
+    let refused = refused_actual::<EXPLAIN>(policy, request, origin);
+    Decision {
+        action: Action::Now(refused_step(policy, request, refused, refusal.reason)),
+        kind: RequestKind::Actual,
+        refusal: Some(refusal),
+        same_origin: !refused.report,
+    }
 }
 
 /// What happens to an actual request whose origin is refused. A same-origin request (browsers
 /// send `Origin` on same-origin `POST`s too) is neither blocked nor reported as refused.
 /// `origin`: the request's one `Origin`, `None` when it sent several.
-fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: Option<&HeaderValue>) -> Refused {
-    // Without blocking or a trace to write, a same-origin request gets the same answer as any
-    // refused one, so the question is not even asked.
-    let same_origin = (policy.block || cfg!(feature = "tracing")) && is_same_origin(request, origin);
+fn refused_actual<const EXPLAIN: bool>(
+    policy: &Policy,
+    request: &impl RequestHead,
+    origin: Option<&HeaderValue>,
+) -> Refused {
+    // Without blocking, a report to write or an explanation to give, a same-origin request gets
+    // the same answer as any refused one, so the question is not even asked.
+    let ask = EXPLAIN || policy.block || policy.debug || cfg!(feature = "tracing");
+    let same_origin = ask && is_same_origin(request, origin);
     Refused { call: !policy.block || same_origin, preflight: false, report: !same_origin }
 }
 
-/// What to do with a refused request; in debug mode, explain it first.
-fn refused_action(policy: &Policy, refused: Refused) -> Action<BoxedCheck> {
-    match policy.debug {
-        true => Action::Explain(refused),
-        false => Action::Now(refused.step()),
+/// What to do with a refused request: in debug mode, an answer the layer gives itself is debug
+/// mode's, which lets the browser name the cause.
+fn refused_step(policy: &Policy, request: &impl RequestHead, refused: Refused, reason: Reason) -> Step {
+    match policy.debug && !refused.call {
+        true => debug_answer(policy, request, refused.preflight, reason),
+        false => refused.step(),
     }
 }
 
 fn refused_preflight(policy: &Policy) -> Refused {
     Refused { call: policy.passthrough, preflight: true, report: true }
+}
+
+/// Debug mode's answer to a refusal it answers itself. A preflight from an origin the policy
+/// allows (without waiting on an async check) gets that origin's grant and a 200, so that the
+/// browser goes on to check the method and the headers: refused for its headers, it also gets
+/// the requested method and the requested headers that are allowed, so that the browser names
+/// the header that is refused (a browser names the first name missing from the list, and an
+/// absent list would make that the first requested). A refused origin is never granted.
+#[cold]
+#[inline(never)]
+fn debug_answer(policy: &Policy, request: &impl RequestHead, preflight: bool, reason: Reason) -> Step {
+    let origin = match preflight {
+        true => allowed_origin(policy, request),
+        false => None,
+    };
+    let headers = request.headers();
+    let (method, allowed_headers) = match reason {
+        Reason::HeaderNotAllowed => (
+            headers.get(ACCESS_CONTROL_REQUEST_METHOD).cloned(),
+            request_headers::allowed(headers.get_all(ACCESS_CONTROL_REQUEST_HEADERS), &policy.headers),
+        ),
+        Reason::MalformedRequestHeaders => (headers.get(ACCESS_CONTROL_REQUEST_METHOD).cloned(), None),
+        _ => (None, None),
+    };
+    let explained = Explained { preflight, origin, method, headers: allowed_headers, text: bytes::Bytes::new() };
+    Step::Answer(Answer::Explained(Box::new(explained)))
 }
 
 fn decide_preflight<'a>(
@@ -142,8 +206,12 @@ fn decide_preflight<'a>(
     one_origin: bool,
     request_method: GetAll<'a, HeaderValue>,
 ) -> Decision<'a> {
-    let refused =
-        |refusal| Decision { action: refused_action(policy, refused_preflight(policy)), refusal: Some(refusal) };
+    let refused = |refusal: Refusal<'a>| Decision {
+        action: Action::Now(refused_step(policy, request, refused_preflight(policy), refusal.reason)),
+        kind: RequestKind::Preflight,
+        refusal: Some(refusal),
+        same_origin: false,
+    };
     if !one_origin {
         return refused(refuse(Reason::InvalidOrigin, origin.as_bytes()));
     }
@@ -182,17 +250,19 @@ fn decide_preflight<'a>(
         false => Step::Answer(Answer::Preflight(grant)),
     };
     match check {
-        None => Decision::now(granted),
+        None => Decision::now(RequestKind::Preflight, granted),
         Some(check) => Decision {
             action: Action::Check { check, allowed: granted, refused: refused_preflight(policy) },
+            kind: RequestKind::Preflight,
             refusal: None,
+            same_origin: false,
         },
     }
 }
 
 /// The grant of a request's one `Origin` if the policy allows it without waiting on an async
 /// check; for debug mode, off the request path.
-pub(crate) fn allowed_origin(policy: &Policy, request: &impl RequestHead) -> Option<OriginGrant> {
+fn allowed_origin(policy: &Policy, request: &impl RequestHead) -> Option<OriginGrant> {
     let mut origins = request.headers().get_all(ORIGIN).iter();
     let origin = origins.next().filter(|_| origins.next().is_none())?;
     match check_origin(policy, origin, request) {

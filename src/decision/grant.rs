@@ -3,6 +3,7 @@
 //! A leaf: these types depend on nothing else in the crate, so the decision, the response
 //! writers and the service can all use them without importing each other.
 
+use bytes::Bytes;
 use http::HeaderValue;
 
 /// What the service does with one request. Built by [`decide`](crate::decision::decide::decide), the one
@@ -13,9 +14,18 @@ pub(crate) enum Action<C> {
     /// An async origin check must resolve first; then one of the two steps is taken. Both are
     /// decided up front, so the future only picks one.
     Check { check: C, allowed: Step, refused: Refused },
-    /// Debug mode's refusal: explained, then carried out as [`Refused::step`] says, or answered
-    /// with the explanation.
-    Explain(Refused),
+}
+
+/// How the Fetch Standard classifies a request (`#http-requests`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestKind {
+    /// No `Origin`: not a CORS request.
+    NonCors,
+    /// `OPTIONS` with `Origin` and `Access-Control-Request-Method`.
+    Preflight,
+    /// Any other request with `Origin`.
+    Actual,
 }
 
 /// What an async check's refusal leads to: always one of four small steps, kept small so that
@@ -46,7 +56,7 @@ impl Refused {
 
 /// One settled step: call the inner service and write a grant into its response, or answer
 /// without calling it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Step {
     /// Call the inner service; write this into its response.
     Call(Grant),
@@ -59,7 +69,7 @@ pub(crate) enum Step {
 }
 
 /// What the layer writes into the inner service's response.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Grant {
     /// A request without `Origin`: only `Vary`; the inner service's headers are left alone.
     NonCors,
@@ -71,7 +81,7 @@ pub(crate) enum Grant {
 }
 
 /// An answer the layer gives by itself.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Answer {
     /// A granted preflight: the configured 2xx with its grant.
     Preflight(PreflightGrant),
@@ -82,7 +92,7 @@ pub(crate) enum Answer {
 }
 
 /// Debug mode's answer to a refusal, whose body is the explanation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Explained {
     pub(crate) preflight: bool,
     /// A preflight refused for its method or headers from an allowed origin: answered with a
@@ -92,6 +102,11 @@ pub(crate) struct Explained {
     /// The requested method, when it was allowed and the headers were not: granted, so that
     /// the browser's method check passes and its header check names the header.
     pub(crate) method: Option<HeaderValue>,
+    /// The requested headers the policy allows, when some other requested header is not: listed,
+    /// so that the browser's header check names the one that is refused, not the first it meets.
+    pub(crate) headers: Option<HeaderValue>,
+    /// The explanation, for the body: written by debug mode once the answer is decided.
+    pub(crate) text: Bytes,
 }
 
 /// The value of `Access-Control-Allow-Origin`.
@@ -104,7 +119,7 @@ pub(crate) enum OriginGrant {
 }
 
 /// The grant headers of a successful preflight, each computed from the request.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct PreflightGrant {
     pub(crate) origin: OriginGrant,
     /// The requested method, unless it is safelisted.

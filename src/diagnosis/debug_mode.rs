@@ -1,68 +1,56 @@
 //! Debug mode ([`CorsLayer::debug`](crate::CorsLayer::debug)): a refused request is explained
 //! in the log, and a refusal the layer answers carries its explanation. Reached only for a
-//! refused request of a policy in debug mode.
+//! refused request of a policy in debug mode. What the layer answers in debug mode is decided by
+//! [`decide`](crate::decision::decide::decide), like every other answer; this module only words
+//! it, from the same [`Decision`] that `explain` describes.
 
 use bytes::Bytes;
-use http::header::ACCESS_CONTROL_REQUEST_METHOD;
-use http::Response;
 
-use crate::decision::decide::allowed_origin;
-use crate::decision::grant::{Answer, Explained, Refused};
+use crate::config::allow_origin::BoxedCheck;
+use crate::decision::decide::Decision;
+use crate::decision::grant::{Action, Answer, Step};
 use crate::decision::head::RequestHead;
-use crate::decision::reason::RefusalReason;
-use crate::diagnosis::explain::{explain, Verdict};
+use crate::diagnosis::explain::describe;
+use crate::diagnosis::hint::{bounded, TEXT_CAP};
 use crate::diagnosis::trace;
-use crate::response::answer;
 use crate::response::compiled::Compiled;
 
+/// What follows the explanation in a debug-mode body.
+const WARNING: &str = "\n\n(tower-cors debug mode: it discloses part of the policy; turn it off in production)\n";
+
 /// Explains a refused request: logs the explanation and, if the layer answers the request
-/// itself, returns that answer and the explanation for its body; `None` if the inner service is
-/// to be called.
+/// itself, puts it in the answer's body. Returns the decision's action, to carry out.
 #[cold]
 #[inline(never)]
-pub(crate) fn refused(
-    compiled: &Compiled,
-    request: &impl RequestHead,
-    refused: Refused,
-) -> Option<(Response<()>, Bytes)> {
-    let explanation = explain(compiled, request);
-    // A same-origin request let through needs no grant and is not a refusal.
-    if explanation.verdict() == Verdict::Refused {
-        trace::explained(&explanation);
+pub(crate) fn explained(compiled: &Compiled, request: &impl RequestHead, decision: Decision<'_>) -> Action<BoxedCheck> {
+    let explanation = bounded(describe(compiled, request, &decision).to_string(), TEXT_CAP - WARNING.len());
+    trace::explained(&explanation);
+    let mut action = decision.action;
+    if let Action::Now(Step::Answer(Answer::Explained(answer))) = &mut action {
+        answer.text = Bytes::from(explanation + WARNING);
     }
-    if refused.call {
-        return None;
-    }
-    let preflight = refused.preflight;
-    let reason = explanation.refusal().map(|refusal| refusal.reason());
-    // Only an origin the policy allows without waiting is granted (a refused origin, or one an
-    // async check has yet to decide, never is): the browser then checks the method and headers,
-    // and names what fails.
-    let origin = match preflight {
-        true => allowed_origin(&compiled.policy, request),
-        false => None,
-    };
-    // Refused for its headers, the preflight's method was allowed: granting it lets the
-    // browser's method check pass, so that its header check names the header.
-    let method = match reason {
-        Some(RefusalReason::HeaderNotAllowed | RefusalReason::MalformedRequestHeaders) => {
-            request.headers().get(ACCESS_CONTROL_REQUEST_METHOD).cloned()
-        }
-        _ => None,
-    };
-    let text = format!(
-        "{explanation}\n\n(tower-cors debug mode: it discloses part of the policy; turn it off in production)\n"
-    );
-    let answer = Answer::Explained(Box::new(Explained { preflight, origin, method }));
-    Some((answer::answer(&compiled.policy, &compiled.templates, answer), Bytes::from(text)))
+    action
 }
 
 /// Debug mode's log line for a request refused by an async origin check.
 #[cold]
 #[inline(never)]
 pub(crate) fn refused_by_check(origin: &[u8]) {
+    let (shown, truncated) = crate::decision::reason::shown_part(origin);
     trace::explained(&format_args!(
-        "CORS request from `{}`: refused: your async origin check returned false",
-        origin.escape_ascii()
+        "CORS request from `{}{}`: refused: your async origin check returned false",
+        shown.escape_ascii(),
+        if truncated { "..." } else { "" }
     ));
+}
+
+/// Says, when a layer is built with debug mode on, that it is: a setting read from a
+/// configuration file must not reach production unnoticed.
+#[cold]
+pub(crate) fn built() {
+    trace::debug_mode_on(
+        "tower-cors: this CORS layer is built with debug mode on (`CorsLayer::debug(true)`, or `debug = true` \
+         in its configuration): refusals are answered with explanations that disclose part of the policy. Turn it \
+         off in production.",
+    );
 }

@@ -8,15 +8,15 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use http::header::{ACCESS_CONTROL_REQUEST_METHOD, ORIGIN};
+use http::header::ORIGIN;
 use http::request::Parts;
-use http::{HeaderMap, Method, Request, StatusCode};
+use http::{HeaderMap, Request, StatusCode};
 
-use crate::decision::decide::decide;
-use crate::decision::grant::{Action, Answer, Grant, Step};
+use crate::decision::decide::{decide_to_explain, Decision};
+pub use crate::decision::grant::RequestKind;
+use crate::decision::grant::{Action, Step};
 use crate::decision::head::RequestHead;
 use crate::decision::reason::{shown_part, RefusalReason};
-use crate::decision::same_origin::is_same_origin;
 use crate::diagnosis::hint::hint;
 use crate::response::answer;
 use crate::response::compiled::Compiled;
@@ -59,18 +59,6 @@ pub struct Explanation {
     status: Option<StatusCode>,
     headers: HeaderMap,
     refusal: Option<Refusal>,
-}
-
-/// How the Fetch Standard classifies a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RequestKind {
-    /// No `Origin`: not a CORS request.
-    NonCors,
-    /// `OPTIONS` with `Origin` and `Access-Control-Request-Method`.
-    Preflight,
-    /// Any other request with `Origin`.
-    Actual,
 }
 
 /// The layer's verdict on a request.
@@ -156,7 +144,8 @@ impl Explanation {
         &self.headers
     }
 
-    /// Why the request was refused; set for [`Verdict::Refused`] and [`Verdict::SameOrigin`].
+    /// Why the request was refused: always set for [`Verdict::Refused`] and
+    /// [`Verdict::SameOrigin`], never for the other verdicts.
     pub fn refusal(&self) -> Option<&Refusal> {
         self.refusal.as_ref()
     }
@@ -207,7 +196,8 @@ impl fmt::Display for Explanation {
         }
         write!(f, "\n  CORS headers:")?;
         for (name, value) in &self.headers {
-            write!(f, "\n    {name}: {}", value.as_bytes().escape_ascii())?;
+            // Echoed request values can be long: capped as the refused value is.
+            write!(f, "\n    {name}: {}", shown(value.as_bytes()))?;
         }
         Ok(())
     }
@@ -245,18 +235,6 @@ mod sealed {
     impl<B> Sealed for http::Request<B> {}
 }
 
-/// How the Fetch Standard classifies `request` (`#http-requests`).
-fn classify(request: &impl RequestHead) -> RequestKind {
-    let headers = request.headers();
-    if !headers.contains_key(ORIGIN) {
-        RequestKind::NonCors
-    } else if request.method() == Method::OPTIONS && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD) {
-        RequestKind::Preflight
-    } else {
-        RequestKind::Actual
-    }
-}
-
 /// The offending value, escaped and capped, as the `tracing` event shows it.
 fn shown(value: &[u8]) -> String {
     let (part, truncated) = shown_part(value);
@@ -267,82 +245,59 @@ fn shown(value: &[u8]) -> String {
     shown
 }
 
-/// What carrying out `step` does: the verdict it stands for, whether the inner service is
-/// called, the layer's own status; the headers written go into `out`.
-fn carry_out(
-    compiled: &Compiled,
-    kind: RequestKind,
-    step: Step,
-    out: &mut HeaderMap,
-) -> (Verdict, bool, Option<StatusCode>) {
+/// What carrying out `step` does: whether the inner service is called, and the layer's own
+/// status; the headers written go into `out`. The same writers as the service's.
+fn carry_out(compiled: &Compiled, step: Step, out: &mut HeaderMap) -> (bool, Option<StatusCode>) {
     match step {
         Step::Call(grant) => {
-            let verdict = match &grant {
-                Grant::NonCors => Verdict::NotCors,
-                Grant::Actual(_) if kind == RequestKind::NonCors => Verdict::NotCors,
-                Grant::Actual(_) => Verdict::Allowed,
-                Grant::Refused { .. } => Verdict::Refused,
-            };
             write_grant(&compiled.policy, grant, out);
-            (verdict, true, None)
+            (true, None)
         }
         Step::Passthrough(grant) => {
             write_preflight_grant(&compiled.policy, grant, out);
-            (Verdict::Allowed, true, None)
+            (true, None)
         }
         Step::Answer(answer) => {
-            let verdict = match answer {
-                Answer::Preflight(_) => Verdict::Allowed,
-                _ => Verdict::Refused,
-            };
             let response = answer::answer(&compiled.policy, &compiled.templates, answer);
             *out = response.headers().clone();
-            (verdict, false, Some(response.status()))
+            (false, Some(response.status()))
         }
     }
 }
 
 /// Explains what the layer does with `request` under `compiled`.
 pub(crate) fn explain(compiled: &Compiled, request: &impl RequestHead) -> Explanation {
-    let kind = classify(request);
+    describe(compiled, request, &decide_to_explain(&compiled.policy, request))
+}
+
+/// The explanation of a decision: what carrying it out does, and why. The service's debug mode
+/// and [`explain`] both describe the decision the service carries out, never one of their own.
+pub(crate) fn describe(compiled: &Compiled, request: &impl RequestHead, decision: &Decision<'_>) -> Explanation {
     let headers = request.headers();
     let origin_lines = headers.get_all(ORIGIN).iter().count();
-    let first_origin = headers.get(ORIGIN);
-    let decision = decide(&compiled.policy, request);
-    let mut refusal = decision.refusal.map(|refused| Refusal {
+    let refusal = decision.refusal.map(|refused| Refusal {
         reason: refused.reason,
         value: shown(refused.value),
         hint: hint(&compiled.settings, refused.reason, refused.value, origin_lines),
     });
-    let (step, awaits_check) = match decision.action {
-        Action::Now(step) => (step, false),
-        // Debug mode's refusal, explained as it is carried out without debug mode.
-        Action::Explain(refused) => (refused.step(), false),
-        // The check is dropped unpolled: an explanation never runs it.
-        Action::Check { allowed, .. } => (allowed, true),
+    let (step, awaits_check) = match &decision.action {
+        Action::Now(step) => (step.clone(), false),
+        // The check is not run: an explanation says what happens if it allows the origin.
+        Action::Check { allowed, .. } => (allowed.clone(), true),
     };
     let mut out = HeaderMap::new();
-    let (mut verdict, calls_inner, status) = carry_out(compiled, kind, step, &mut out);
-    if awaits_check {
-        verdict = Verdict::AwaitsAsyncCheck;
-    }
-    if verdict == Verdict::Refused
-        && kind == RequestKind::Actual
-        && origin_lines == 1
-        && is_same_origin(request, first_origin)
-    {
-        verdict = Verdict::SameOrigin;
-    }
-    if verdict == Verdict::SameOrigin && refusal.is_none() {
-        // Not reported as refused while serving; the explanation still says why no grant.
-        let value = first_origin.map_or(&[][..], |origin| origin.as_bytes());
-        let reason = RefusalReason::OriginNotAllowed;
-        refusal = Some(Refusal { reason, value: shown(value), hint: hint(&compiled.settings, reason, value, 1) });
-    }
+    let (calls_inner, status) = carry_out(compiled, step, &mut out);
+    let verdict = match (decision.kind, &refusal) {
+        _ if awaits_check => Verdict::AwaitsAsyncCheck,
+        (RequestKind::NonCors, _) => Verdict::NotCors,
+        (_, Some(_)) if decision.same_origin => Verdict::SameOrigin,
+        (_, Some(_)) => Verdict::Refused,
+        (_, None) => Verdict::Allowed,
+    };
     Explanation {
-        kind,
+        kind: decision.kind,
         verdict,
-        origin: first_origin.map(|origin| shown(origin.as_bytes())),
+        origin: headers.get(ORIGIN).map(|origin| shown(origin.as_bytes())),
         calls_inner,
         status,
         headers: out,

@@ -7,16 +7,39 @@ use http::Method;
 use crate::config::allow_origin::OriginKind;
 use crate::config::origin::{is_visible_ascii, parse_origin, split_origin, OriginSpec, PortRule, MAX_ORIGIN_LEN};
 use crate::config::settings::Settings;
-use crate::decision::reason::RefusalReason;
+use crate::decision::reason::{shown_part, RefusalReason};
 use crate::policy::origin_matcher::OriginMatcher;
 
-/// The hint for a refusal, if there is one to give. `value` is the offending request bytes;
-/// `origin_lines` how many `Origin` lines the request carried.
+/// The most a hint, a debug-mode body or its log line says, in bytes: they quote request values,
+/// whose size attackers choose.
+pub(crate) const TEXT_CAP: usize = 1024;
+
+/// `text` cut to at most `cap` bytes, on a character boundary, ending with `...` when cut.
+pub(crate) fn bounded(mut text: String, cap: usize) -> String {
+    if text.len() > cap {
+        let mut end = cap.saturating_sub(3);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("...");
+    }
+    text
+}
+
+/// The hint for a refusal, if there is one to give, at most [`TEXT_CAP`] bytes. `value` is the
+/// offending request bytes; `origin_lines` how many `Origin` lines the request carried.
 pub(crate) fn hint(settings: &Settings, reason: RefusalReason, value: &[u8], origin_lines: usize) -> Option<String> {
+    full_hint(settings, reason, value, origin_lines).map(|hint| bounded(hint, TEXT_CAP))
+}
+
+fn full_hint(settings: &Settings, reason: RefusalReason, value: &[u8], origin_lines: usize) -> Option<String> {
+    // A method or a header name is quoted as the explanation shows it: capped.
+    let (capped, _) = shown_part(value);
     match reason {
         RefusalReason::InvalidOrigin | RefusalReason::OriginNotAllowed => origin_hint(settings, value, origin_lines),
-        RefusalReason::MethodNotAllowed => Some(method_hint(settings, value)),
-        RefusalReason::HeaderNotAllowed => Some(header_hint(settings, value)),
+        RefusalReason::MethodNotAllowed => Some(method_hint(settings, capped)),
+        RefusalReason::HeaderNotAllowed => Some(header_hint(settings, capped)),
         RefusalReason::MalformedRequestHeaders => Some(
             "browsers send Access-Control-Request-Headers as lower-case header names joined by commas; \
              this one is not such a list (or is over 4096 bytes): it came from a client that is not a browser"

@@ -27,16 +27,16 @@ pub(crate) fn refused(reason: Reason, value: &[u8]) {
     }
 }
 
-/// Says that a CORS layer is nested inside one that answers preflights itself: a `WARN` event
-/// with the `tracing` feature, once per policy.
+/// Says that the inner service's response carried a CORS grant this layer replaced: a `WARN`
+/// event with the `tracing` feature (the caller says it once per policy).
 #[cfg(not(feature = "tracing"))]
 #[inline(always)]
-pub(crate) fn nested(_message: &str) {}
+pub(crate) fn replaced(_message: &str) {}
 
-/// Says that a CORS layer is nested inside one that answers preflights itself: a `WARN` event,
-/// target `tower_cors`.
+/// Says that the inner service's response carried a CORS grant this layer replaced: a `WARN`
+/// event, target `tower_cors`.
 #[cfg(feature = "tracing")]
-pub(crate) fn nested(message: &str) {
+pub(crate) fn replaced(message: &str) {
     tracing::warn!(target: "tower_cors", "{message}");
 }
 
@@ -52,4 +52,18 @@ pub(crate) fn explained(explanation: &dyn std::fmt::Display) {
 #[allow(clippy::print_stderr)]
 pub(crate) fn explained(explanation: &dyn std::fmt::Display) {
     eprintln!("tower-cors debug mode: {explanation}");
+}
+
+/// Says that a layer was built with debug mode on: a `WARN` event, target `tower_cors`.
+#[cfg(feature = "tracing")]
+pub(crate) fn debug_mode_on(message: &str) {
+    tracing::warn!(target: "tower_cors", "{message}");
+}
+
+/// Says that a layer was built with debug mode on, on standard error: without the `tracing`
+/// feature there is no other place, and it must not go unnoticed.
+#[cfg(not(feature = "tracing"))]
+#[allow(clippy::print_stderr)]
+pub(crate) fn debug_mode_on(message: &str) {
+    eprintln!("{message}");
 }

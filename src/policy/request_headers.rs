@@ -110,6 +110,27 @@ pub(crate) fn check<'a>(
     }
 }
 
+/// The requested names the rule allows, lower-cased and joined by commas in the order asked,
+/// each once; `None` when there is none. For debug mode's answer to a preflight refused for
+/// another of its names, off the request path.
+pub(crate) fn allowed(lines: GetAll<'_, HeaderValue>, rule: &HeaderRule) -> Option<HeaderValue> {
+    let mut joined: Vec<u8> = Vec::new();
+    let mut seen: Vec<&[u8]> = Vec::new();
+    for name in lines.iter().flat_map(|line| elements(line.as_bytes())).map(trim_ows) {
+        let valid = !name.is_empty() && name.iter().all(|&b| is_tchar(b));
+        if !valid || !rule.allows(name) || seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        seen.push(name);
+        if !joined.is_empty() {
+            joined.push(b',');
+        }
+        joined.extend(name.iter().map(u8::to_ascii_lowercase));
+    }
+    // Only tokens and commas were pushed, which always make a valid value.
+    HeaderValue::from_maybe_shared(joined).ok().filter(|value| !value.is_empty())
+}
+
 /// Joins every name of several lines into one value; the caller has checked them all.
 fn join(lines: GetAll<'_, HeaderValue>) -> HeaderValue {
     let mut joined = Vec::with_capacity(lines.iter().map(HeaderValue::len).sum());

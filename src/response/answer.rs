@@ -36,6 +36,9 @@ fn explained_answer(policy: &Policy, explained: Explained) -> Response<()> {
         if let Some(method) = explained.method {
             headers.insert(ACCESS_CONTROL_ALLOW_METHODS, method);
         }
+        if let Some(allowed) = explained.headers {
+            headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, allowed);
+        }
         *response.status_mut() = StatusCode::OK;
     }
     response

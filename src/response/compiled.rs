@@ -14,8 +14,8 @@ pub(crate) struct Compiled {
     /// The settings it was compiled from: for explanations and their hints, and for `Debug`
     /// (an auditor reads the policy a service applies, a reloaded one included).
     pub(crate) settings: Settings,
-    /// Whether a CORS layer nested inside this one has been reported.
-    nested_reported: AtomicBool,
+    /// Whether a CORS grant set inside this layer, and replaced by it, has been reported.
+    replaced_reported: AtomicBool,
 }
 
 impl Compiled {
@@ -23,11 +23,12 @@ impl Compiled {
     pub(crate) fn new(settings: &Settings) -> Result<Self, ConfigError> {
         let policy = Policy::compile(settings)?;
         let templates = PreflightTemplates::new(&policy);
-        Ok(Self { policy, templates, settings: settings.clone(), nested_reported: AtomicBool::new(false) })
+        Ok(Self { policy, templates, settings: settings.clone(), replaced_reported: AtomicBool::new(false) })
     }
 
-    /// True the first time only: a nested layer is reported once per policy, not per request.
-    pub(crate) fn first_nested_report(&self) -> bool {
-        !self.nested_reported.swap(true, Ordering::Relaxed)
+    /// True the first time only: a replaced inner grant is reported once per policy, not per
+    /// request.
+    pub(crate) fn first_replaced_report(&self) -> bool {
+        !self.replaced_reported.swap(true, Ordering::Relaxed)
     }
 }

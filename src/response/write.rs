@@ -19,38 +19,65 @@ use crate::words::{word, ONES};
 const TRUE: HeaderValue = HeaderValue::from_static("true");
 const STAR: HeaderValue = HeaderValue::from_static("*");
 
-/// Writes `grant` into the inner service's response headers.
-pub(crate) fn write_grant(policy: &Policy, grant: Grant, headers: &mut HeaderMap) {
+/// Whether writing a grant replaced an `Access-Control-Allow-Origin` that the inner service
+/// (an inner CORS layer, or the application) had set: the layer's decision always wins, and
+/// the service reports the first time it happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Replaced {
+    Nothing,
+    Grant,
+}
+
+impl Replaced {
+    fn from_previous(previous: Option<HeaderValue>) -> Self {
+        match previous {
+            Some(_) => Self::Grant,
+            None => Self::Nothing,
+        }
+    }
+}
+
+/// Writes `grant` into the inner service's response headers, over any grant it set itself: on
+/// a CORS request the layer's decision is the only one a browser sees.
+pub(crate) fn write_grant(policy: &Policy, grant: Grant, headers: &mut HeaderMap) -> Replaced {
     match grant {
-        Grant::NonCors => merge_vary(headers, &policy.vary, Present::scan(headers, &[]).vary),
+        Grant::NonCors => {
+            merge_vary(headers, &policy.vary, Present::scan(headers, &[]).vary);
+            Replaced::Nothing
+        }
         Grant::Refused { preflight } => {
             let grants = if preflight { &GRANT_HEADERS[..] } else { &GRANT_HEADERS[..3] };
             let present = Present::scan(headers, grants);
+            let mut replaced = Replaced::Nothing;
             if present.grants {
-                for name in grants {
+                replaced = Replaced::from_previous(headers.remove(ACCESS_CONTROL_ALLOW_ORIGIN));
+                for name in &grants[1..] {
                     headers.remove(name);
                 }
             }
             merge_vary(headers, if preflight { &policy.preflight_vary } else { &policy.vary }, present.vary);
+            replaced
         }
         Grant::Actual(origin) => {
             let present = Present::scan(headers, &GRANT_HEADERS[..3]);
-            insert_origin_and_credentials(policy, headers, origin, present.grants);
+            let replaced = insert_origin_and_credentials(policy, headers, origin, present.grants);
             // Nothing to merge unless something is exposed, by the policy or the inner service.
             if present.grants || !matches!(policy.expose, ExposeRule::Nothing) {
                 merge_expose(policy, headers, present.grants);
             }
             merge_vary(headers, &policy.vary, present.vary);
+            replaced
         }
     }
 }
 
 /// Writes a granted preflight's headers into the inner service's response (passthrough), over
 /// whatever it set itself.
-pub(crate) fn write_preflight_grant(policy: &Policy, grant: PreflightGrant, headers: &mut HeaderMap) {
+pub(crate) fn write_preflight_grant(policy: &Policy, grant: PreflightGrant, headers: &mut HeaderMap) -> Replaced {
     let present = Present::scan(headers, &[]);
-    insert_preflight_grant(policy, headers, grant);
+    let replaced = insert_preflight_grant(policy, headers, grant);
     merge_vary(headers, &policy.preflight_vary, present.vary);
+    replaced
 }
 
 /// What the inner service's response already holds that the layer must merge or replace.
@@ -107,13 +134,19 @@ pub(crate) fn preflight_grant_headers(
 }
 
 /// `own_grants`: whether the response may hold grant headers set by the inner service.
-fn insert_origin_and_credentials(policy: &Policy, headers: &mut HeaderMap, origin: OriginGrant, own_grants: bool) {
-    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin_value(origin));
+fn insert_origin_and_credentials(
+    policy: &Policy,
+    headers: &mut HeaderMap,
+    origin: OriginGrant,
+    own_grants: bool,
+) -> Replaced {
+    let previous = headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin_value(origin));
     if policy.credentials {
         headers.insert(ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
     } else if own_grants {
         headers.remove(ACCESS_CONTROL_ALLOW_CREDENTIALS);
     }
+    Replaced::from_previous(previous)
 }
 
 pub(crate) fn allow_origin_value(origin: OriginGrant) -> HeaderValue {
@@ -124,13 +157,19 @@ pub(crate) fn allow_origin_value(origin: OriginGrant) -> HeaderValue {
 }
 
 /// Writes a preflight grant over whatever the inner service set (passthrough mode).
-fn insert_preflight_grant(policy: &Policy, headers: &mut HeaderMap, grant: PreflightGrant) {
+fn insert_preflight_grant(policy: &Policy, headers: &mut HeaderMap, grant: PreflightGrant) -> Replaced {
+    let mut replaced = Replaced::Nothing;
     for (name, value) in preflight_grant_headers(policy, grant) {
-        match value {
+        let origin = name == ACCESS_CONTROL_ALLOW_ORIGIN;
+        let previous = match value {
             Some(value) => headers.insert(name, value),
             None => headers.remove(name),
         };
+        if origin {
+            replaced = Replaced::from_previous(previous);
+        }
     }
+    replaced
 }
 
 /// Adds the configured exposed headers, keeping any the inner service exposed itself.

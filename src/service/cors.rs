@@ -11,7 +11,7 @@ use tower_service::Service;
 
 use crate::config::allow_origin::BoxedCheck;
 use crate::decision::decide::decide;
-use crate::decision::grant::{Action, Refused, Step};
+use crate::decision::grant::{Action, Answer, Explained, Refused, Step};
 use crate::decision::head::RequestHead;
 use crate::diagnosis::debug_mode;
 use crate::diagnosis::explain::{self, ExplainRequest, Explanation};
@@ -44,11 +44,12 @@ use crate::service::future::{Checking, ResponseFuture, Write};
 /// [`KeepBody`](crate::body::KeepBody)) the responses keep the inner service's body type, and the
 /// layer's own answers use its `Default`.
 ///
-/// # Nested layers
+/// # Layers within layers
 ///
-/// A CORS layer inside this one (a router's own layer inside an app-wide one) owns the CORS
-/// headers of the requests it decides: this one leaves them as they are. See
-/// [the placement guide](crate::guides::axum) for the nesting that works.
+/// This layer decides the CORS headers of every response it passes, from the request it
+/// received: a grant that a CORS layer inside it, a service called in-line by a handler, or the
+/// application set is replaced by its own decision (reported once, as a `WARN` with the
+/// `tracing` feature). See [the placement guide](crate::guides::axum) for per-route policies.
 pub struct Cors<S, M = WrapBody> {
     inner: S,
     policy: PolicySource,
@@ -205,8 +206,11 @@ where
 #[inline(always)]
 fn decide_and_trace(compiled: &Compiled, head: &impl RequestHead) -> Action<BoxedCheck> {
     let decision = decide(&compiled.policy, head);
-    if let Some(refusal) = decision.refusal {
+    if let Some(refusal) = decision.reported() {
         trace::refused(refusal.reason, refusal.value);
+        if compiled.policy.debug {
+            return debug_mode::explained(compiled, head, decision);
+        }
     }
     decision.action
 }
@@ -230,15 +234,24 @@ where
         Action::Now(Step::Passthrough(grant)) => {
             ResponseFuture::inner(inner.call(request), Arc::clone(compiled), Write::preflight(grant))
         }
+        Action::Now(Step::Answer(Answer::Explained(explained))) => explained_answer(compiled, explained),
         Action::Now(Step::Answer(answer)) => {
             ResponseFuture::ready(answer::answer(&compiled.policy, &compiled.templates, answer))
         }
-        Action::Explain(refused) => match debug_mode::refused(compiled, &request, refused) {
-            Some((answer, text)) => ResponseFuture::explained(answer, text),
-            None => ResponseFuture::inner(inner.call(request), Arc::clone(compiled), Write::Grant(refused.grant())),
-        },
         Action::Check { check, allowed, refused } => wait_for_check(inner, compiled, check, allowed, refused, request),
     }
+}
+
+/// Debug mode's answer, with its explanation for a body.
+#[cold]
+#[inline(never)]
+fn explained_answer<S, ReqBody, M>(compiled: &Compiled, mut explained: Box<Explained>) -> ResponseFuture<S, ReqBody, M>
+where
+    S: Service<Request<ReqBody>>,
+{
+    let text = mem::take(&mut explained.text);
+    let response = answer::answer(&compiled.policy, &compiled.templates, Answer::Explained(explained));
+    ResponseFuture::explained(response, text)
 }
 
 /// The async path: the ready service goes with the request and is called only if the check

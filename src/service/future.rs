@@ -20,7 +20,6 @@ use crate::response::answer;
 use crate::response::body::{BodyKind, WrapBody};
 use crate::response::compiled::Compiled;
 use crate::response::write;
-use crate::service::nesting;
 
 pin_project! {
     /// Response future of [`Cors`](crate::Cors). `M` types the response's body: see
@@ -61,8 +60,6 @@ pub(crate) enum Write {
     /// bytes, which inline would make every request's future that much larger. Boxed: only
     /// `preflight_passthrough(true)` uses it, and its inner service answers (and allocates) anyway.
     Preflight(Box<PreflightGrant>),
-    /// Nothing: a CORS layer inside decided the request and owns its CORS headers.
-    Nothing,
 }
 
 /// A request waiting for its async origin check, with everything needed to carry out either
@@ -116,10 +113,6 @@ where
     // Inlined where it is polled: the response is then written in place instead of copied twice.
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // This layer decides the request: a CORS layer around it, polling this future, leaves
-        // its headers alone. (Claimed here rather than in `call`, so that only polls are
-        // watched: `call` moves the request, which any more code there makes the compiler copy.)
-        nesting::claim();
         let mut state = self.project().state;
         loop {
             match state.as_mut().project() {
@@ -127,32 +120,30 @@ where
                     if write.is_none() {
                         return Poll::Ready(Ok(polled_after_completion::<M, ResBody>()));
                     }
-                    let watch = nesting::Watch::start();
                     // Matched in place: binding the result first, or mapping it with a closure,
                     // copies the response once more (measured with callgrind).
                     let mut response = match future.poll(cx) {
                         Poll::Ready(Ok(response)) => response.map(M::inner),
                         Poll::Ready(Err(error)) => {
-                            watch.end();
                             // An error finishes the future too.
                             *write = None;
                             return Poll::Ready(Err(error));
                         }
-                        Poll::Pending => {
-                            // A layer between may finish the inner layer's future before its own.
-                            end_watch(watch, compiled, write);
-                            return Poll::Pending;
-                        }
+                        Poll::Pending => return Poll::Pending,
                     };
-                    end_watch(watch, compiled, write);
-                    match write.take() {
+                    // This layer's decision replaces whatever CORS grant the inner service (an
+                    // inner CORS layer, or the application itself) put on the response.
+                    let replaced = match write.take() {
                         Some(Write::Grant(grant)) => {
                             write::write_grant(&compiled.policy, grant, response.headers_mut())
                         }
                         Some(Write::Preflight(grant)) => {
                             write::write_preflight_grant(&compiled.policy, *grant, response.headers_mut())
                         }
-                        Some(Write::Nothing) | None => {}
+                        None => write::Replaced::Nothing,
+                    };
+                    if replaced == write::Replaced::Grant {
+                        replaced_inner_grant(compiled);
                     }
                     return Poll::Ready(Ok(response));
                 }
@@ -208,34 +199,22 @@ where
     }
 }
 
-/// What an outer layer that answers preflights itself says when it finds a CORS layer inside.
-const NESTED: &str = "tower-cors: two CORS layers are nested. The inner layer decides \
-the actual requests that reach it, but the outer one answers every preflight, the inner \
-layer's routes' included, with its own policy. Give each router its own layer without an \
-app-wide one around them (disjoint routers), or set `preflight_passthrough(true)` on the \
-outer layer so that preflights reach the inner one. See the placement guide \
-(tower_cors::guides::axum).";
+/// What a layer says, once per policy, when the inner service's response carried a CORS grant
+/// of its own that the layer replaced.
+const REPLACED: &str = "tower-cors: the inner service's response carried its own \
+`Access-Control-Allow-Origin`, which this layer replaced with its own decision. The outermost \
+CORS layer decides the CORS headers of every response it passes: remove the CORS headers the \
+application sets, and any CORS layer inside this one (give each router its own layer on \
+disjoint routes instead, as the placement guide shows: tower_cors::guides::axum).";
 
-/// Ends a watch over a poll of the inner future: if a CORS layer inside claimed the request,
-/// this layer writes nothing.
-#[inline(always)]
-fn end_watch(watch: nesting::Watch, compiled: &Compiled, write: &mut Option<Write>) {
-    if watch.end() {
-        *write = Some(nested_write(compiled));
-    }
-}
-
-/// A CORS layer inside this one decided the request, so there is nothing to write. Supported
-/// when this layer passes preflights through; otherwise the inner layer's preflights are
-/// answered by this one, which is reported once per policy, and fails an assertion in debug
-/// builds.
+/// Reports, once per policy, that an inner grant was replaced. Out of line: never reached by a
+/// response without grant headers of its own.
 #[cold]
-fn nested_write(compiled: &Compiled) -> Write {
-    if !compiled.policy.passthrough && compiled.first_nested_report() {
-        trace::nested(NESTED);
-        debug_assert!(false, "{NESTED}");
+#[inline(never)]
+fn replaced_inner_grant(compiled: &Compiled) {
+    if compiled.first_replaced_report() {
+        trace::replaced(REPLACED);
     }
-    Write::Nothing
 }
 
 /// Polled again after it completed: an empty 500 on every path rather than a panic, since

@@ -14,6 +14,7 @@ use crate::config::error::ConfigError;
 use crate::config::header_list::{AllowHeaders, ExposeHeaders};
 use crate::config::private_network::AllowPrivateNetwork;
 use crate::config::settings::Settings;
+use crate::diagnosis::debug_mode;
 use crate::diagnosis::explain::{self, ExplainRequest, Explanation};
 use crate::response::body::{KeepBody, WrapBody};
 use crate::response::compiled::Compiled;
@@ -329,7 +330,15 @@ impl<M> CorsLayer<M> {
     }
 
     pub(crate) fn compile(&self) -> Result<Arc<Compiled>, ConfigError> {
-        self.compiled.get_or_init(|| Compiled::new(&self.settings).map(Arc::new)).clone()
+        self.compiled
+            .get_or_init(|| {
+                let compiled = Compiled::new(&self.settings)?;
+                if compiled.policy.debug {
+                    debug_mode::built();
+                }
+                Ok(Arc::new(compiled))
+            })
+            .clone()
     }
 }
 

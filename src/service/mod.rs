@@ -8,6 +8,5 @@ pub(crate) mod cors;
 pub mod future;
 pub(crate) mod grpc_web;
 pub(crate) mod layer;
-pub(crate) mod nesting;
 #[cfg(feature = "reload")]
 pub mod reload;

@@ -52,25 +52,41 @@ pub fn figure(kind: &str, word: &str) -> usize {
         .unwrap_or_else(|| panic!("TESTING.md's {kind:?} row states no \"N {word}\": {cells:?}"))
 }
 
-/// The `.rs` files a cell names in backticks; `dir/*.rs` names every `.rs` file of `dir`.
+/// The `.rs` files a cell names in backticks; `dir/*.rs` names every `.rs` file of `dir`, and
+/// `dir/**/*.rs` every `.rs` file below it.
 pub fn files_in(cell: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for name in cell.split('`').skip(1).step_by(2).filter(|n| n.ends_with(".rs")) {
-        match name.strip_suffix("*.rs") {
-            Some(dir) => {
-                let mut listed: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
-                    .unwrap_or_else(|e| panic!("{dir}: {e}"))
-                    .map(|entry| entry.unwrap().path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-                    .collect();
-                listed.sort();
-                files.extend(listed);
-            }
-            None => files.push(root.join(name)),
+        if let Some(dir) = name.strip_suffix("**/*.rs") {
+            let mut listed = Vec::new();
+            rust_files_below(&root.join(dir), &mut listed);
+            listed.sort();
+            files.extend(listed);
+        } else if let Some(dir) = name.strip_suffix("*.rs") {
+            let mut listed: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+                .unwrap_or_else(|e| panic!("{dir}: {e}"))
+                .map(|entry| entry.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+                .collect();
+            listed.sort();
+            files.extend(listed);
+        } else {
+            files.push(root.join(name));
         }
     }
     files
+}
+
+fn rust_files_below(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files_below(&path, files);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
 }
 
 /// How many tests a source file holds: `#[test]` and `#[tokio::test]` functions.
