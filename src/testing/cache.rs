@@ -104,6 +104,12 @@ impl PreflightCache {
         }
     }
 
+    /// Forgets the entries of a page of `origin` for `url`, in both credentials modes (the
+    /// standard's "clear cache entries", which Chromium runs when a preflight fails).
+    pub(super) fn clear_url(&mut self, origin: &str, url: &str) {
+        self.entries.retain(|e| !(e.origin == origin && e.url == url));
+    }
+
     /// Forgets every entry.
     pub(super) fn clear(&mut self) {
         self.entries.clear();

@@ -35,10 +35,14 @@ pub fn cors_check(origin: &str, credentials: bool, response: &HeaderMap) -> Resu
         return if credentials { Err(Reason::WildcardWithCredentials) } else { Ok(()) };
     }
     if allow_origin != origin.as_bytes() {
+        // Chromium's order: `null` names another origin, a space or comma a list, then anything
+        // that is not a URL is invalid and any other URL another origin.
         let value = String::from_utf8_lossy(&allow_origin).into_owned();
-        return Err(if value.contains([',', ' ']) {
+        return Err(if value == "null" {
+            Reason::AllowOriginMismatch(value)
+        } else if value.contains([',', ' ']) {
             Reason::MultipleAllowOrigins(value)
-        } else if has_scheme(&value) {
+        } else if url::Url::parse(&value).is_ok() {
             Reason::AllowOriginMismatch(value)
         } else {
             Reason::InvalidAllowOrigin(value)
@@ -51,16 +55,6 @@ pub fn cors_check(origin: &str, credentials: bool, response: &HeaderMap) -> Resu
         Some(value) if value == b"true" => Ok(()),
         value => Err(Reason::AllowCredentials(String::from_utf8_lossy(&value.unwrap_or_default()).into_owned())),
     }
-}
-
-/// Whether `value` starts with a URL scheme and `:`, as every origin does (Chromium calls any
-/// other `Access-Control-Allow-Origin` invalid rather than another origin).
-fn has_scheme(value: &str) -> bool {
-    let Some((scheme, _)) = value.split_once(':') else {
-        return false;
-    };
-    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// `Access-Control-Allow-Methods` as a list of tokens

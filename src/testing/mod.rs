@@ -81,6 +81,7 @@ mod browser;
 mod cache;
 mod check;
 mod exposed;
+mod location;
 mod outcome;
 mod prepare;
 mod reason;
