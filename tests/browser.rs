@@ -1394,9 +1394,8 @@ async fn fetch_edges_agree_with_the_kit_in_every_installed_engine() {
                 let console = edges::chromium_line(&browser.console().await.unwrap());
                 let expected = case.console_line(&page, &api);
                 if console != expected || *kit_console != expected {
-                    problems.push(format!(
-                        "  console: {console:?}\n  the kit: {kit_console:?}\n  expected: {expected:?}"
-                    ));
+                    problems
+                        .push(format!("  console: {console:?}\n  the kit: {kit_console:?}\n  expected: {expected:?}"));
                 }
             }
             if problems.is_empty() {

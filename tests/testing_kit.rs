@@ -422,20 +422,21 @@ async fn each_cors_check_failure_is_told_in_chromiums_words() {
             false,
             Reason::MultipleAllowOrigins(format!("{APP}, {APP}")),
             "The 'Access-Control-Allow-Origin' header contains multiple values 'https://app.example.com, \
-             https://app.example.com', but only one is allowed.",
+             https://app.example.com', but only one is allowed. Have the server send the header with a valid value.",
         ),
         (
             &[("access-control-allow-origin", "app.example.com")],
             false,
             Reason::InvalidAllowOrigin("app.example.com".into()),
-            "The 'Access-Control-Allow-Origin' header contains the invalid value 'app.example.com'.",
+            "The 'Access-Control-Allow-Origin' header contains the invalid value 'app.example.com'. Have the server \
+             send the header with a valid value.",
         ),
         (
             &[("access-control-allow-origin", "https://app.example.com/")],
             false,
             Reason::AllowOriginMismatch("https://app.example.com/".into()),
             "The 'Access-Control-Allow-Origin' header has a value 'https://app.example.com/' that is not equal to the \
-             supplied origin.",
+             supplied origin. Have the server send the header with a valid value.",
         ),
         (
             &[("access-control-allow-origin", "*")],

@@ -12,10 +12,10 @@ use super::body::collect;
 use super::cache::{max_age, Key, PreflightCache};
 use super::check::{allow_headers_list, allow_methods_list, check_preflight, cors_check};
 use super::exposed::{is_forbidden_response_header_name, readable_response_headers};
+use super::location::{includes_credentials, origin_of};
 use super::outcome::Readable;
 use super::prepare::Prepared;
 use super::safelist::is_cors_safelisted_method;
-use super::location::{includes_credentials, origin_of};
 use super::site::{sec_fetch_site, Origin};
 use super::{Blocked, CorsRequest, Outcome, Preflight, Reason};
 

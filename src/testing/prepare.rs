@@ -9,8 +9,8 @@ use url::Url;
 use super::location::{host_header, is_potentially_trustworthy, origin_of, resolve, target};
 use super::request::CorsRequest;
 use super::safelist::{
-    chromium_unsafe_request_header_names, is_cors_safelisted_method, is_forbidden_method,
-    is_forbidden_request_header, normalize_method,
+    chromium_unsafe_request_header_names, is_cors_safelisted_method, is_forbidden_method, is_forbidden_request_header,
+    normalize_method,
 };
 use super::site::Origin;
 use super::values::trim_http_whitespace;

@@ -30,6 +30,8 @@ pub(crate) struct EdgeFetch {
     pub(crate) method: &'static str,
     pub(crate) headers: Vec<(&'static str, &'static str)>,
     pub(crate) body: Option<&'static str>,
+    /// `credentials: 'include'`.
+    pub(crate) include: bool,
 }
 
 /// What one engine, or the kit, observed in a case: what the script read of each fetch (status,
@@ -80,10 +82,12 @@ enum Handler {
     GrantOnlyXA,
     /// Preflights answered 204 with `Origin` echoed, `Allow-Methods: PUT`, `Allow-Headers: x-c`.
     AllowOnlyXC,
+    /// Preflights answered 500 with `Origin` echoed.
+    PreflightError,
 }
 
 fn get(url: &'static str) -> EdgeFetch {
-    EdgeFetch { url, method: "GET", headers: vec![], body: None }
+    EdgeFetch { url, method: "GET", headers: vec![], body: None, include: false }
 }
 
 impl EdgeFetch {
@@ -100,10 +104,15 @@ impl EdgeFetch {
         Self { body: Some(body), ..self }
     }
 
+    fn include(self) -> Self {
+        Self { include: true, ..self }
+    }
+
     /// The `[url, init]` pair the page's script passes to `fetch()`.
     fn to_json(&self, api: &str) -> Value {
         let headers: Vec<Value> = self.headers.iter().map(|(n, v)| json!([n, v])).collect();
-        let mut init = json!({ "method": self.method, "headers": headers });
+        let credentials = if self.include { "include" } else { "same-origin" };
+        let mut init = json!({ "method": self.method, "headers": headers, "credentials": credentials });
         if let Some(body) = self.body {
             init["body"] = Value::from(body);
         }
@@ -135,13 +144,15 @@ const PREFLIGHT_NO_ACAO: &str = "Response to preflight request doesn't pass acce
 
 /// The cases, each with Chromium's outcome (the kit's), and Firefox's and WebKit's where they differ.
 pub(crate) fn edge_cases() -> Vec<EdgeCase> {
-    use Handler::{AllowOnlyXC, AllowOrigin, Grant, GrantOnlyXA, NoCors, Redirect, RefusePreflights};
-    const LONG: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    use Handler::{AllowOnlyXC, AllowOrigin, Grant, GrantOnlyXA, NoCors, PreflightError, Redirect, RefusePreflights};
+    const LONG: &str =
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     let hints = || {
-        get("{api}/e10").header("save-data", "on").header("dpr", "2").header("viewport-width", "800").header(
-            "device-memory",
-            "8",
-        )
+        get("{api}/e10")
+            .header("save-data", "on")
+            .header("dpr", "2")
+            .header("viewport-width", "800")
+            .header("device-memory", "8")
     };
     vec![
         EdgeCase {
@@ -200,7 +211,13 @@ pub(crate) fn edge_cases() -> Vec<EdgeCase> {
             observed: vec![type_error()],
             server: &["OPTIONS /e5 host=api origin=page acrm=POST acrh=content-type site=same-site/cors/empty -> 403"],
             console: Some(PREFLIGHT_NO_ACAO),
-            on: vec![],
+            on: vec![(
+                Engine::Firefox,
+                Differs {
+                    observed: vec![read("POST /e5")],
+                    server: &["POST /e5 host=api origin=page site=same-site/cors/empty -> 200"],
+                },
+            )],
         },
         EdgeCase {
             name: "two 100-byte Accept lines are one 202-byte value: preflighted",
@@ -209,7 +226,13 @@ pub(crate) fn edge_cases() -> Vec<EdgeCase> {
             observed: vec![type_error()],
             server: &["OPTIONS /e6 host=api origin=page acrm=GET acrh=accept site=same-site/cors/empty -> 403"],
             console: Some(PREFLIGHT_NO_ACAO),
-            on: vec![],
+            on: vec![(
+                Engine::Firefox,
+                Differs {
+                    observed: vec![read("GET /e6")],
+                    server: &["GET /e6 host=api origin=page site=same-site/cors/empty -> 200"],
+                },
+            )],
         },
         EdgeCase {
             name: "a redirect is followed: a target without Allow-Origin blocks",
@@ -221,7 +244,16 @@ pub(crate) fn edge_cases() -> Vec<EdgeCase> {
                 "GET /e7/to host=api origin=page site=same-site/cors/empty -> 200",
             ],
             console: Some(NO_ACAO),
-            on: vec![],
+            on: vec![(
+                Engine::Firefox,
+                Differs {
+                    observed: vec![type_error()],
+                    server: &[
+                        "GET /e7/from host=api origin=page site=same-site/cors/empty -> 302",
+                        "GET /e7/to host=api origin=page site=cross-site/cors/empty -> 200",
+                    ],
+                },
+            )],
         },
         EdgeCase {
             name: "a redirect is followed: a granted target is read, redirected",
@@ -233,7 +265,16 @@ pub(crate) fn edge_cases() -> Vec<EdgeCase> {
                 "GET /e8/to host=api origin=page site=same-site/cors/empty -> 200",
             ],
             console: None,
-            on: vec![],
+            on: vec![(
+                Engine::Firefox,
+                Differs {
+                    observed: vec![read_redirected("GET /e8/to")],
+                    server: &[
+                        "GET /e8/from host=api origin=page site=same-site/cors/empty -> 302",
+                        "GET /e8/to host=api origin=page site=cross-site/cors/empty -> 200",
+                    ],
+                },
+            )],
         },
         EdgeCase {
             name: "a preflighted PUT answered 307 is preflighted again at the new URL",
@@ -247,7 +288,18 @@ pub(crate) fn edge_cases() -> Vec<EdgeCase> {
                 "PUT /e9/to host=api origin=page site=same-site/cors/empty -> 200",
             ],
             console: None,
-            on: vec![],
+            on: vec![(
+                Engine::Firefox,
+                Differs {
+                    observed: vec![read_redirected("PUT /e9/to")],
+                    server: &[
+                        "OPTIONS /e9/from host=api origin=page acrm=PUT acrh=x-custom site=same-site/cors/empty -> 204",
+                        "PUT /e9/from host=api origin=page site=same-site/cors/empty -> 307",
+                        "OPTIONS /e9/to host=api origin=page acrm=PUT acrh=x-custom site=same-site/cors/empty -> 204",
+                        "PUT /e9/to host=api origin=page site=cross-site/cors/empty -> 200",
+                    ],
+                },
+            )],
         },
         EdgeCase {
             name: "client hints a script sets need no preflight in Chromium",
@@ -256,7 +308,14 @@ pub(crate) fn edge_cases() -> Vec<EdgeCase> {
             observed: vec![read("GET /e10")],
             server: &["GET /e10 host=api origin=page site=same-site/cors/empty -> 200"],
             console: None,
-            on: vec![],
+            on: [Engine::Firefox, Engine::WebKit]
+                .map(|engine| {
+                    let server: &[&str] = &["OPTIONS /e10 host=api origin=page acrm=GET \
+                                             acrh=device-memory,dpr,save-data,viewport-width,width \
+                                             site=same-site/cors/empty -> 403"];
+                    (engine, Differs { observed: vec![type_error()], server })
+                })
+                .into(),
         },
         EdgeCase {
             name: "a script's User-Agent is dropped by Chromium: no preflight",
@@ -265,7 +324,13 @@ pub(crate) fn edge_cases() -> Vec<EdgeCase> {
             observed: vec![read("GET /e11")],
             server: &["GET /e11 host=api origin=page site=same-site/cors/empty -> 200"],
             console: None,
-            on: vec![],
+            on: [Engine::Firefox, Engine::WebKit]
+                .map(|engine| {
+                    let server: &[&str] =
+                        &["OPTIONS /e11 host=api origin=page acrm=GET acrh=user-agent site=same-site/cors/empty -> 403"];
+                    (engine, Differs { observed: vec![type_error()], server })
+                })
+                .into(),
         },
         EdgeCase {
             name: "a value's surrounding whitespace is stripped before the safelist: Accept-Language: en<tab>",
@@ -302,7 +367,8 @@ pub(crate) fn edge_cases() -> Vec<EdgeCase> {
             observed: vec![type_error()],
             server: &["GET /e14 host=api origin=page site=same-site/cors/empty -> 200"],
             console: Some(
-                "The 'Access-Control-Allow-Origin' header has a value 'null' that is not equal to the supplied origin.",
+                "The 'Access-Control-Allow-Origin' header has a value 'null' that is not equal to the supplied origin. \
+                 Have the server send the header with a valid value.",
             ),
             on: vec![],
         },
@@ -312,7 +378,10 @@ pub(crate) fn edge_cases() -> Vec<EdgeCase> {
             handler: AllowOrigin("http://"),
             observed: vec![type_error()],
             server: &["GET /e15 host=api origin=page site=same-site/cors/empty -> 200"],
-            console: Some("The 'Access-Control-Allow-Origin' header contains the invalid value 'http://'."),
+            console: Some(
+                "The 'Access-Control-Allow-Origin' header contains the invalid value 'http://'. Have the server send \
+                 the header with a valid value.",
+            ),
             on: vec![],
         },
         EdgeCase {
@@ -343,6 +412,81 @@ pub(crate) fn edge_cases() -> Vec<EdgeCase> {
                 "GET /e18/to host=page origin=null site=same-site/cors/empty -> 200",
             ],
             console: None,
+            on: vec![
+                (
+                    Engine::Firefox,
+                    Differs {
+                        observed: vec![read_redirected("GET /e18/to")],
+                        server: &[
+                            "GET /e18/from host=api origin=page site=same-site/cors/empty -> 302",
+                            "GET /e18/to host=page origin=null site=cross-site/cors/empty -> 200",
+                        ],
+                    },
+                ),
+                (
+                    Engine::WebKit,
+                    Differs {
+                        observed: vec![read_redirected("GET /e18/to")],
+                        server: &[
+                            "GET /e18/from host=api origin=page site=same-site/cors/empty -> 302",
+                            "GET /e18/to host=page origin=null site=-/-/- -> 200",
+                        ],
+                    },
+                ),
+            ],
+        },
+        EdgeCase {
+            name: "two headers the preflight does not grant, set the other way round",
+            fetches: vec![get("{api}/e19").method("PUT").header("x-a", "1").header("x-b", "1")],
+            handler: AllowOnlyXC,
+            observed: vec![type_error()],
+            server: &["OPTIONS /e19 host=api origin=page acrm=PUT acrh=x-a,x-b site=same-site/cors/empty -> 204"],
+            console: Some("Request header field x-a is not allowed by Access-Control-Allow-Headers in preflight response."),
+            on: vec![],
+        },
+        EdgeCase {
+            name: "Allow-Origin with two values",
+            fetches: vec![get("{api}/e20")],
+            handler: AllowOrigin("{page}, {page}"),
+            observed: vec![type_error()],
+            server: &["GET /e20 host=api origin=page site=same-site/cors/empty -> 200"],
+            console: Some(
+                "The 'Access-Control-Allow-Origin' header contains multiple values '{page}, {page}', but only one is \
+                 allowed. Have the server send the header with a valid value.",
+            ),
+            on: vec![],
+        },
+        EdgeCase {
+            name: "Allow-Origin: * with credentials",
+            fetches: vec![get("{api}/e21").include()],
+            handler: AllowOrigin("*"),
+            observed: vec![type_error()],
+            server: &["GET /e21 host=api origin=page site=same-site/cors/empty -> 200"],
+            console: Some(
+                "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' \
+                 when the request's credentials mode is 'include'.",
+            ),
+            on: vec![],
+        },
+        EdgeCase {
+            name: "credentials without Allow-Credentials",
+            fetches: vec![get("{api}/e22").include()],
+            handler: AllowOrigin("{page}"),
+            observed: vec![type_error()],
+            server: &["GET /e22 host=api origin=page site=same-site/cors/empty -> 200"],
+            console: Some(
+                "The value of the 'Access-Control-Allow-Credentials' header in the response is '' which must be \
+                 'true' when the request's credentials mode is 'include'.",
+            ),
+            on: vec![],
+        },
+        EdgeCase {
+            name: "a preflight answered 500",
+            fetches: vec![get("{api}/e23").method("PUT")],
+            handler: PreflightError,
+            observed: vec![type_error()],
+            server: &["OPTIONS /e23 host=api origin=page acrm=PUT site=same-site/cors/empty -> 500"],
+            console: Some("Response to preflight request doesn't pass access control check: It does not have HTTP ok status."),
             on: vec![],
         },
     ]
@@ -393,7 +537,14 @@ async fn answer(State(server): State<Server>, request: Request) -> Response {
 }
 
 /// What `handler` answers.
-fn respond(handler: Handler, server: &Server, method: &str, path: &str, headers: &HeaderMap, preflight: bool) -> Response {
+fn respond(
+    handler: Handler,
+    server: &Server,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    preflight: bool,
+) -> Response {
     let origin = headers.get("origin").cloned().unwrap_or(HeaderValue::from_static("*"));
     let asked = |name: &str| headers.get(name).cloned().unwrap_or(HeaderValue::from_static(""));
     let granted = || {
@@ -447,7 +598,12 @@ fn respond(handler: Handler, server: &Server, method: &str, path: &str, headers:
             grant.insert("access-control-allow-headers", HeaderValue::from_static("x-c"));
             response
         }
-        Handler::AllowOnlyXC => granted(),
+        Handler::PreflightError if preflight => {
+            let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            response.headers_mut().insert("access-control-allow-origin", origin);
+            response
+        }
+        Handler::AllowOnlyXC | Handler::PreflightError => granted(),
     }
 }
 
@@ -497,12 +653,19 @@ pub(crate) fn script_argument(case: &EdgeCase, api: &str) -> Value {
 /// Runs `case` through the kit from the page `page` against `router` (the same hand-written
 /// server): what its script reads, what reached the server, and the kit's console line for the
 /// last blocked fetch.
-pub(crate) async fn run_kit(case: &EdgeCase, page: &str, api: &str, router: &Router, log: &EdgeLog) -> (Seen, Option<String>) {
+pub(crate) async fn run_kit(
+    case: &EdgeCase,
+    page: &str,
+    api: &str,
+    router: &Router,
+    log: &EdgeLog,
+) -> (Seen, Option<String>) {
     log.take();
     let mut browser = testing::Browser::at(page);
     let mut observed = Vec::new();
     let mut console = None;
     for fetch in &case.fetches {
+        browser.set_credentials(fetch.include);
         let mut request = http::Request::builder().method(fetch.method).uri(expand(fetch.url, api));
         for (name, value) in &fetch.headers {
             request = request.header(*name, *value);
@@ -510,7 +673,9 @@ pub(crate) async fn run_kit(case: &EdgeCase, page: &str, api: &str, router: &Rou
         let request = request.body(fetch.body.map_or_else(Body::empty, Body::from)).unwrap();
         let outcome = browser.fetch(&mut router.clone(), request).await;
         observed.push(match outcome.status() {
-            Some(status) => json!({ "status": status.as_u16(), "body": outcome.text(), "redirected": outcome.redirected() }),
+            Some(status) => {
+                json!({ "status": status.as_u16(), "body": outcome.text(), "redirected": outcome.redirected() })
+            }
             None => type_error(),
         });
         if outcome.blocked().is_some_and(|b| b.reason().is_some()) {
@@ -564,7 +729,8 @@ impl EdgeCase {
         let last = self.server.iter().rev().find(|l| !l.starts_with("OPTIONS"));
         let url = expand(self.fetches.last()?.url, api);
         let url = if url.starts_with("//") { format!("http:{url}") } else { url };
-        let redirected = last.and_then(|last| last.split(' ').nth(1).filter(|path| !url.ends_with(*path)).zip(Some(last)));
+        let redirected =
+            last.and_then(|last| last.split(' ').nth(1).filter(|path| !url.ends_with(*path)).zip(Some(last)));
         let at = match redirected {
             Some((path, last)) => {
                 let server = if last.contains("host=page") { page } else { api };
@@ -572,6 +738,7 @@ impl EdgeCase {
             }
             None => format!("'{url}'"),
         };
+        let reason = reason.replace("{page}", page);
         Some(format!("Access to fetch at {at} from origin '{page}' has been blocked by CORS policy: {reason}"))
     }
 }
