@@ -37,8 +37,8 @@
 //!
 //! Each case also runs through the test kit (`tower_cors::testing`, `browser/kit.rs`) with the
 //! same policy, application and request, in-process; its observation must equal each engine's,
-//! unless the case records the engine's own outcome or `kit_differences` records the kit's (one:
-//! the kit follows the standard on `*` and `Authorization`). Each engine's tally is printed as
+//! unless the case records the engine's own outcome or `kit_differences` records the kit's (none:
+//! the kit follows Chromium, `*` and `Authorization` included). Each engine's tally is printed as
 //! `kit vs NAME: N cases compared, ...`; `the_test_kit_reaches_every_cases_outcome` checks the kit
 //! against the cases' stated outcomes without a browser.
 //!
@@ -663,18 +663,13 @@ fn firefox_preflights_again_or_not() -> Vec<(Engine, Outcome)> {
     vec![(Engine::Firefox, again), (Engine::Firefox, reused)]
 }
 
-/// Where the test kit (`tower_cors::testing`), which follows the Fetch Standard, differs from all
-/// three engines: the case's name, the kit's outcome, and why. Each engine's own outcome is still
-/// the case's; a kit that starts agreeing with the engines fails the comparison, as an engine
-/// that changes does.
+/// Where the test kit (`tower_cors::testing`), which follows Chromium, differs from all three
+/// engines: the case's name, the kit's outcome, and why. None today: the one there was (a `*` in
+/// `Access-Control-Allow-Headers` covers `Authorization` in every engine, not in the standard) is
+/// Chromium's behaviour, which the kit now follows. Each engine's own outcome is still the case's;
+/// a kit that starts agreeing with the engines fails the comparison, as an engine that changes does.
 fn kit_differences() -> Vec<(&'static str, Outcome, &'static str)> {
-    vec![(
-        "the browser itself: a hand-written `Allow-Headers: *` DOES cover Authorization",
-        Outcome { observed: vec![blocked()], server: &["preflight GET authorization 204"], inner: &[] },
-        "the Fetch Standard's `*` never covers Authorization (#cors-non-wildcard-request-header-name); Chromium \
-         156, Firefox 153 and WebKitGTK 2.50 still let it: the kit is strict, so that a test fails before \
-         browsers start enforcing the rule",
-    )]
+    Vec::new()
 }
 
 /// The kit's outcome of `case` where it differs from the engines by design, with the reason.

@@ -10,7 +10,7 @@ use tower_service::Service;
 
 use super::body::collect;
 use super::cache::{max_age, Key, PreflightCache};
-use super::check::{allow_headers_list, allow_methods_list, check_preflight, cors_check};
+use super::check::{allow_headers_list, allow_methods_list, check_preflight_as_chromium, cors_check};
 use super::exposed::{is_forbidden_response_header_name, readable_response_headers};
 use super::location::{includes_credentials, origin_of};
 use super::outcome::Readable;
@@ -438,7 +438,7 @@ fn check_answer(cors: &CorsRequest, names: &[String], status: StatusCode, header
     if status.is_redirection() && headers.contains_key(LOCATION) {
         return Err(Reason::PreflightRedirect);
     }
-    check_preflight(cors, names, status, headers)
+    check_preflight_as_chromium(cors, names, status, headers)
 }
 
 /// `service` once ready, called with `request`; its error as text.

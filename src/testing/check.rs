@@ -138,6 +138,29 @@ pub fn check_preflight(
     status: StatusCode,
     response: &HeaderMap,
 ) -> Result<(), Reason> {
+    check_preflight_with(request, unsafe_names, status, response, false)
+}
+
+/// [`check_preflight`] as Chromium runs it: a `*` in `Access-Control-Allow-Headers` (without
+/// credentials) covers `Authorization` too, as in Firefox and WebKit, where the standard says it
+/// never does (whatwg/fetch#1919).
+pub(super) fn check_preflight_as_chromium(
+    request: &CorsRequest,
+    unsafe_names: &[String],
+    status: StatusCode,
+    response: &HeaderMap,
+) -> Result<(), Reason> {
+    check_preflight_with(request, unsafe_names, status, response, true)
+}
+
+/// The checks of a preflight's answer; `wildcard_covers_authorization` as browsers do.
+fn check_preflight_with(
+    request: &CorsRequest,
+    unsafe_names: &[String],
+    status: StatusCode,
+    response: &HeaderMap,
+    wildcard_covers_authorization: bool,
+) -> Result<(), Reason> {
     cors_check(&request.origin, request.credentials, response)?;
     if !status.is_success() {
         return Err(Reason::NotOkStatus(status));
@@ -149,9 +172,13 @@ pub fn check_preflight(
         return Err(Reason::Method(request.method.clone()));
     }
     let listed = |name: &str| header_names.iter().any(|h| h.eq_ignore_ascii_case(name));
-    let covered = |name: &str| listed(name) || (wildcard(&header_names) && !name.eq_ignore_ascii_case("authorization"));
+    let by_wildcard = |name: &str| wildcard_covers_authorization || !name.eq_ignore_ascii_case("authorization");
+    let covered = |name: &str| listed(name) || (wildcard(&header_names) && by_wildcard(name));
     if let Some(name) = unsafe_names.iter().find(|name| !covered(name)) {
         return Err(Reason::Header(name.to_ascii_lowercase()));
+    }
+    if wildcard_covers_authorization {
+        return Ok(());
     }
     // `Authorization` among the request's headers needs listing even if the preflight did not
     // name it (it always does: it is never safelisted).
