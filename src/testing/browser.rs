@@ -234,8 +234,12 @@ impl Browser {
     /// script observes.
     ///
     /// `request` is what the script passes to `fetch()`: its method, URL (absolute, or relative
-    /// to the page), headers and body; the credentials mode is the browser's. A service error,
-    /// or an error of the response body, is a network error ([`Blocked::Network`]).
+    /// or protocol-relative to the page), headers and body (an empty body is none); the
+    /// credentials mode is the browser's. What `fetch()` refuses (a body on a `GET` or `HEAD`, a
+    /// URL with credentials, a forbidden method) is [`Blocked::Rejected`], and nothing is sent. A
+    /// redirect is followed, to `service` again, with the CORS check on each response and a new
+    /// preflight where one is needed. A service error, or an error of the response body, is a
+    /// network error ([`Blocked::Network`]).
     ///
     /// ```
     /// use axum::{routing::get, Router};
