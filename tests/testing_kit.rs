@@ -974,10 +974,12 @@ fn safelisted_headers_become_unsafe_past_1024_bytes_in_all() {
 // preflight, Chromium's own safelist, and Allow-Origin values. Each is also a browser case
 // (`tests/browser/edges.rs`), compared with Chromium, Firefox and WebKit.
 
-/// A hand-written server whose answer depends on the request: `answer` gives the status and the
-/// headers (`{origin}` in a value is the request's `Origin`).
+/// A status and headers (`{origin}` in a value is the request's `Origin`).
+type Answer = (u16, Vec<(&'static str, &'static str)>);
+
+/// A hand-written server whose answer depends on the request.
 fn routed(
-    answer: fn(&http::request::Parts) -> (u16, Vec<(&'static str, &'static str)>),
+    answer: fn(&http::request::Parts) -> Answer,
 ) -> (impl tower::Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone, Seen) {
     let seen = Seen::default();
     let recorded = seen.clone();
@@ -1001,7 +1003,7 @@ fn is_preflight(parts: &http::request::Parts) -> bool {
 }
 
 /// Grants every preflight for what it asks, and every actual request to the origin it came from.
-fn grant_all(parts: &http::request::Parts) -> (u16, Vec<(&'static str, &'static str)>) {
+fn grant_all(parts: &http::request::Parts) -> Answer {
     if is_preflight(parts) {
         let grant = vec![
             ("access-control-allow-origin", "{origin}"),
