@@ -1219,12 +1219,14 @@ async fn redirects_are_followed_with_the_cors_check_at_every_hop() {
     let outcome = Browser::at(APP).fetch(&mut server, empty(request(Method::GET, "/from"))).await;
     assert_eq!(outcome.text().as_deref(), Some("GET /to"), "{outcome}");
     assert!(outcome.redirected());
+    assert_eq!(outcome.preflight(), Preflight::NotNeeded);
     seen.take();
 
     // A preflighted PUT answered 307 is preflighted again at the new URL.
     let put = || Request::put(format!("{API}/from")).header("x-custom", "1").body(Body::empty()).unwrap();
     let outcome = Browser::at(APP).fetch(&mut server, put()).await;
     assert_eq!(outcome.text().as_deref(), Some("PUT /to"), "{outcome}");
+    assert_eq!(outcome.preflight(), Preflight::Sent(StatusCode::NO_CONTENT), "the new URL's preflight");
     let sent: Vec<String> = seen.take().iter().map(|p| format!("{} {}", p.method, p.uri)).collect();
     assert_eq!(sent, ["OPTIONS /from", "PUT /from", "OPTIONS /to", "PUT /to"]);
     // A PUT with a body cannot be sent twice by the kit: a network error, never "readable".

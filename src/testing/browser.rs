@@ -303,7 +303,8 @@ impl Browser {
         // Set by a redirect across origins after a cross-origin URL: `Origin` becomes `null`.
         let mut tainted_origin = false;
         let mut visited = Vec::new();
-        for redirects in 0.. {
+        let mut redirects = 0;
+        loop {
             let target = current.origin();
             visited.push(target.clone());
             let same_origin = !cors_tainting && self.origin == target && target != Origin::Opaque;
@@ -311,6 +312,7 @@ impl Browser {
             let origin = if tainted_origin { "null".to_owned() } else { self.serialized.clone() };
             let cors = current.cors_request(&origin, self.credentials);
             let url = current.url_string();
+            outcome.preflight = Preflight::NotNeeded;
             if !same_origin && current.needs_preflight(&cors) {
                 self.preflight(service, &current, &cors, &url, outcome).await?;
             }
@@ -347,6 +349,7 @@ impl Browser {
                     has_body = false;
                 }
                 outcome.urls.push(current.url_string());
+                redirects += 1;
                 continue;
             }
             let readable = if same_origin {
@@ -368,7 +371,6 @@ impl Browser {
             }
             return Ok(Readable { status: parts.status, headers, body });
         }
-        unreachable!("the loop returns, or fails past 20 redirects")
     }
 
     /// The preflight for `current`, unless the cache answers for it; a failed preflight clears the
