@@ -84,6 +84,9 @@ enum Handler {
     AllowOnlyXC,
     /// Preflights answered 500 with `Origin` echoed.
     PreflightError,
+    /// Preflights granted as `Grant` does, with this `Access-Control-Max-Age`; the actual
+    /// request answered without any CORS header when its `x-a` is `fail`, else as `Grant`.
+    GrantWithMaxAge(&'static str),
 }
 
 fn get(url: &'static str) -> EdgeFetch {
@@ -144,7 +147,10 @@ const PREFLIGHT_NO_ACAO: &str = "Response to preflight request doesn't pass acce
 
 /// The cases, each with Chromium's outcome (the kit's), and Firefox's and WebKit's where they differ.
 pub(crate) fn edge_cases() -> Vec<EdgeCase> {
-    use Handler::{AllowOnlyXC, AllowOrigin, Grant, GrantOnlyXA, NoCors, PreflightError, Redirect, RefusePreflights};
+    use Handler::{
+        AllowOnlyXC, AllowOrigin, Grant, GrantOnlyXA, GrantWithMaxAge, NoCors, PreflightError, Redirect,
+        RefusePreflights,
+    };
     const LONG: &str =
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     let hints = || {
@@ -489,7 +495,62 @@ pub(crate) fn edge_cases() -> Vec<EdgeCase> {
             console: Some("Response to preflight request doesn't pass access control check: It does not have HTTP ok status."),
             on: vec![],
         },
+        EdgeCase {
+            name: "an actual response that fails the CORS check keeps the preflight cache",
+            fetches: vec![
+                get("{api}/e24").method("PUT").header("x-a", "1"),
+                get("{api}/e24").method("PUT").header("x-a", "fail"),
+                get("{api}/e24").method("PUT").header("x-a", "1"),
+            ],
+            handler: GrantWithMaxAge("600"),
+            observed: vec![read("PUT /e24"), type_error(), read("PUT /e24")],
+            server: &[
+                "OPTIONS /e24 host=api origin=page acrm=PUT acrh=x-a site=same-site/cors/empty -> 204",
+                "PUT /e24 host=api origin=page site=same-site/cors/empty -> 200",
+                "PUT /e24 host=api origin=page site=same-site/cors/empty -> 200",
+                "PUT /e24 host=api origin=page site=same-site/cors/empty -> 200",
+            ],
+            console: Some(NO_ACAO),
+            // Firefox preflights a PUT again early in a session even when its cache should answer
+            // (see `firefox_preflights_again_or_not` in tests/browser.rs), at random: each of
+            // the second and third PUTs may come with or without a preflight (measured on
+            // 2026-12-07: all three preflighted in 16 runs of 17; the 17th, not kept, was neither
+            // that nor Chromium's outcome), so Firefox shows nothing of its cache here and any of
+            // the four sequences passes; what its script reads must still be the same.
+            on: firefox_may_preflight_again(),
+        },
+        EdgeCase {
+            name: "Access-Control-Max-Age: -1 caches nothing",
+            fetches: vec![
+                get("{api}/e25").method("PUT").header("x-a", "1"),
+                get("{api}/e25").method("PUT").header("x-a", "1"),
+            ],
+            handler: GrantWithMaxAge("-1"),
+            observed: vec![read("PUT /e25"), read("PUT /e25")],
+            server: &[
+                "OPTIONS /e25 host=api origin=page acrm=PUT acrh=x-a site=same-site/cors/empty -> 204",
+                "PUT /e25 host=api origin=page site=same-site/cors/empty -> 200",
+                "OPTIONS /e25 host=api origin=page acrm=PUT acrh=x-a site=same-site/cors/empty -> 204",
+                "PUT /e25 host=api origin=page site=same-site/cors/empty -> 200",
+            ],
+            console: None,
+            on: vec![],
+        },
     ]
+}
+
+/// Case e24 in Firefox: each of the second and third PUTs with or without a preflight.
+fn firefox_may_preflight_again() -> Vec<(Engine, Differs)> {
+    const OPTIONS: &str = "OPTIONS /e24 host=api origin=page acrm=PUT acrh=x-a site=same-site/cors/empty -> 204";
+    const PUT: &str = "PUT /e24 host=api origin=page site=same-site/cors/empty -> 200";
+    let sequences: [&'static [&'static str]; 4] = [
+        &[OPTIONS, PUT, PUT, PUT],
+        &[OPTIONS, PUT, OPTIONS, PUT, PUT],
+        &[OPTIONS, PUT, PUT, OPTIONS, PUT],
+        &[OPTIONS, PUT, OPTIONS, PUT, OPTIONS, PUT],
+    ];
+    let observed = || vec![read("PUT /e24"), type_error(), read("PUT /e24")];
+    sequences.into_iter().map(|server| (Engine::Firefox, Differs { observed: observed(), server })).collect()
 }
 
 /// The server's log: one line per request.
@@ -603,7 +664,11 @@ fn respond(
             response.headers_mut().insert("access-control-allow-origin", origin);
             response
         }
-        Handler::AllowOnlyXC | Handler::PreflightError => granted(),
+        Handler::GrantWithMaxAge(max_age) if preflight => grant_preflight(max_age),
+        Handler::GrantWithMaxAge(_) if asked("x-a") == "fail" => {
+            (StatusCode::OK, format!("{method} {path}")).into_response()
+        }
+        Handler::AllowOnlyXC | Handler::PreflightError | Handler::GrantWithMaxAge(_) => granted(),
     }
 }
 
