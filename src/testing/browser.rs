@@ -4,18 +4,20 @@ use std::fmt::Display;
 use std::future::poll_fn;
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http::header::LOCATION;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use tower_service::Service;
 
 use super::body::collect;
 use super::cache::{max_age, Key, PreflightCache};
-use super::check::{allow_headers_list, allow_methods_list, check_preflight, cors_check};
+use super::check::{allow_headers_list, allow_methods_list, check_preflight_as_chromium, cors_check};
 use super::exposed::{is_forbidden_response_header_name, readable_response_headers};
+use super::location::{includes_credentials, origin_of};
 use super::outcome::Readable;
 use super::prepare::Prepared;
 use super::safelist::is_cors_safelisted_method;
-use super::site::Origin;
-use super::{Blocked, Outcome, Preflight, Reason};
+use super::site::{sec_fetch_site, Origin};
+use super::{Blocked, CorsRequest, Outcome, Preflight, Reason};
 
 /// A browser with a page open on one origin, whose script calls `fetch()`: it sends what
 /// Chromium sends (a preflight when the Fetch Standard asks for one, then the actual request)
@@ -218,9 +220,12 @@ impl Browser {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn preflight_for<B, P: Default>(&self, request: &Request<B>) -> Option<Request<P>> {
-        let prepared = Prepared::new(&self.origin, request).ok()?;
+        let prepared = Prepared::new(&self.origin, request, false).ok()?;
+        let target = prepared.origin();
         let cors = prepared.cors_request(&self.serialized, self.credentials);
-        (!prepared.same_origin && cors.needs_preflight()).then(|| prepared.preflight(&cors).ok()).flatten()
+        let same_origin = self.origin == target && target != Origin::Opaque;
+        let site = sec_fetch_site(&self.origin, &[target]);
+        (!same_origin && prepared.needs_preflight(&cors)).then(|| prepared.preflight(&cors, site).ok()).flatten()
     }
 
     /// Runs `request` as a script's `fetch()` on this page would, against `service`: the
@@ -229,8 +234,12 @@ impl Browser {
     /// script observes.
     ///
     /// `request` is what the script passes to `fetch()`: its method, URL (absolute, or relative
-    /// to the page), headers and body; the credentials mode is the browser's. A service error,
-    /// or an error of the response body, is a network error ([`Blocked::Network`]).
+    /// or protocol-relative to the page), headers and body (an empty body is none); the
+    /// credentials mode is the browser's. What `fetch()` refuses (a body on a `GET` or `HEAD`, a
+    /// URL with credentials, a forbidden method) is [`Blocked::Rejected`], and nothing is sent. A
+    /// redirect is followed, to `service` again, with the CORS check on each response and a new
+    /// preflight where one is needed. A service error, or an error of the response body, is a
+    /// network error ([`Blocked::Network`]).
     ///
     /// ```
     /// use axum::{routing::get, Router};
@@ -253,12 +262,12 @@ impl Browser {
     where
         S: Service<Request<B>, Response = Response<ResBody>>,
         S::Error: Display,
-        B: Default,
+        B: Default + http_body::Body,
         ResBody: http_body::Body,
         ResBody::Error: Display,
     {
         let mut outcome = Outcome {
-            url: request.uri().to_string(),
+            urls: vec![request.uri().to_string()],
             origin: self.serialized.clone(),
             preflight: Preflight::NotNeeded,
             sent: false,
@@ -268,8 +277,9 @@ impl Browser {
         outcome
     }
 
-    /// The preflight, if any, and the actual request; `outcome` records the URL, the preflight
-    /// and whether the actual request was sent as they become known.
+    /// The preflight, if any, and the actual request, at each URL of a redirect chain; `outcome`
+    /// records the URLs, the preflight and whether the actual request was sent as they become
+    /// known.
     async fn exchange<S, B, ResBody>(
         &mut self,
         service: &mut S,
@@ -279,67 +289,162 @@ impl Browser {
     where
         S: Service<Request<B>, Response = Response<ResBody>>,
         S::Error: Display,
-        B: Default,
+        B: Default + http_body::Body,
         ResBody: http_body::Body,
         ResBody::Error: Display,
     {
-        let prepared = Prepared::new(&self.origin, &request).map_err(Blocked::Rejected)?;
-        outcome.url.clone_from(&prepared.url);
-        let cors = prepared.cors_request(&self.serialized, self.credentials);
-        let key = Key { origin: &self.serialized, url: &prepared.url, credentials: self.credentials };
-        if !prepared.same_origin && cors.needs_preflight() {
-            let cached = (is_cors_safelisted_method(&cors.method)
-                || self.cache.has_method(key, &cors.method, self.now))
-                && cors.unsafe_header_names().iter().all(|name| self.cache.has_header(key, name, self.now));
-            if cached {
-                outcome.preflight = Preflight::Cached;
+        // A script's body that is empty is no body: the kit cannot tell `body: ""` from none.
+        let mut has_body = !request.body().is_end_stream() && request.body().size_hint().exact() != Some(0);
+        let mut current = Prepared::new(&self.origin, &request, has_body).map_err(Blocked::Rejected)?;
+        outcome.urls = vec![current.url_string()];
+        let mut body = Some(request.into_body());
+        // The response tainting is `cors` from the first cross-origin URL on, even back on the page's own.
+        let mut cors_tainting = false;
+        // Set by a redirect across origins after a cross-origin URL: `Origin` becomes `null`.
+        let mut tainted_origin = false;
+        let mut visited = Vec::new();
+        let mut redirects = 0;
+        loop {
+            let target = current.origin();
+            visited.push(target.clone());
+            let same_origin = !cors_tainting && self.origin == target && target != Origin::Opaque;
+            cors_tainting |= !same_origin;
+            let origin = if tainted_origin { "null".to_owned() } else { self.serialized.clone() };
+            let cors = current.cors_request(&origin, self.credentials);
+            let url = current.url_string();
+            outcome.preflight = Preflight::NotNeeded;
+            if !same_origin && current.needs_preflight(&cors) {
+                self.preflight(service, &current, &cors, &url, outcome).await?;
+            }
+            let with_credentials = self.credentials || same_origin;
+            let cookie = self.cookie.as_ref().filter(|_| with_credentials);
+            let sends_origin = cors_tainting || !matches!(current.method, Method::GET | Method::HEAD);
+            let body = match body.take() {
+                Some(body) => body,
+                None if !has_body => B::default(),
+                None => {
+                    return Err(Blocked::Network(
+                        "the test kit cannot send a request body twice, as a 307 or 308 redirect asks".to_owned(),
+                    ))
+                }
+            };
+            let site = sec_fetch_site(&self.origin, &visited);
+            let actual = current
+                .actual(sends_origin.then_some(origin.as_str()), cookie, site, body)
+                .map_err(|e| Blocked::Rejected(e.to_string()))?;
+            outcome.sent = true;
+            let (parts, body) = send(service, actual).await.map_err(Blocked::Network)?.into_parts();
+            if cors_tainting {
+                cors_check(&cors.origin, cors.credentials, &parts.headers).map_err(Blocked::Response)?;
+            }
+            let location = parts.headers.get(LOCATION).filter(|_| is_redirect_status(parts.status));
+            if let Some(location) = location {
+                let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
+                let next = follow(&current.url, &location, redirects, cors_tainting)?;
+                let (from, to) = (current.origin(), origin_of(&next));
+                if from != to && self.origin != from {
+                    tainted_origin = true;
+                }
+                if current.redirect(parts.status, next) {
+                    has_body = false;
+                }
+                outcome.urls.push(current.url_string());
+                redirects += 1;
+                continue;
+            }
+            let readable = if same_origin {
+                parts
+                    .headers
+                    .keys()
+                    .map(|n| n.as_str().to_owned())
+                    .filter(|n| !is_forbidden_response_header_name(n))
+                    .collect()
             } else {
-                let preflight = prepared.preflight(&cors).map_err(|e| Blocked::Rejected(e.to_string()))?;
-                let answer = send(service, preflight).await.map_err(Blocked::Network)?;
-                let (status, headers) = (answer.status(), answer.into_parts().0.headers);
-                outcome.preflight = Preflight::Sent(status);
-                check_answer(&cors, status, &headers).map_err(Blocked::Preflight)?;
-                let methods = allow_methods_list(&headers).ok().flatten().unwrap_or_default();
-                let names = allow_headers_list(&headers).ok().flatten().unwrap_or_default();
-                self.cache.store(key, self.now, max_age(&headers), &methods, &names);
+                readable_response_headers(&cors.origin, cors.credentials, &parts.headers).unwrap_or_default()
+            };
+            let body = collect(body).await.map_err(|e| Blocked::Network(e.to_string()))?;
+            let mut headers = HeaderMap::new();
+            for (name, value) in &parts.headers {
+                if readable.contains(name.as_str()) {
+                    headers.append(name, value.clone());
+                }
             }
+            return Ok(Readable { status: parts.status, headers, body });
         }
-        let with_credentials = self.credentials || prepared.same_origin;
-        let cookie = self.cookie.as_ref().filter(|_| with_credentials);
-        let actual = prepared
-            .actual(&self.serialized, cookie, request.into_body())
-            .map_err(|e| Blocked::Rejected(e.to_string()))?;
-        outcome.sent = true;
-        let (parts, body) = send(service, actual).await.map_err(Blocked::Network)?.into_parts();
-        let readable = if prepared.same_origin {
-            parts
-                .headers
-                .keys()
-                .map(|n| n.as_str().to_owned())
-                .filter(|n| !is_forbidden_response_header_name(n))
-                .collect()
-        } else {
-            cors_check(&cors.origin, cors.credentials, &parts.headers).map_err(Blocked::Response)?;
-            readable_response_headers(&cors.origin, cors.credentials, &parts.headers).unwrap_or_default()
-        };
-        let body = collect(body).await.map_err(|e| Blocked::Network(e.to_string()))?;
-        let mut headers = HeaderMap::new();
-        for (name, value) in &parts.headers {
-            if readable.contains(name.as_str()) {
-                headers.append(name, value.clone());
-            }
-        }
-        Ok(Readable { status: parts.status, headers, body })
     }
+
+    /// The preflight for `current`, unless the cache answers for it; a failed preflight clears the
+    /// cache's entries for its origin and URL, as Chromium does.
+    async fn preflight<S, B, ResBody>(
+        &mut self,
+        service: &mut S,
+        current: &Prepared,
+        cors: &CorsRequest,
+        url: &str,
+        outcome: &mut Outcome,
+    ) -> Result<(), Blocked>
+    where
+        S: Service<Request<B>, Response = Response<ResBody>>,
+        S::Error: Display,
+        B: Default,
+    {
+        let names = current.unsafe_names(cors);
+        let key = Key { origin: &cors.origin, url, credentials: self.credentials };
+        let cached = (is_cors_safelisted_method(&cors.method) || self.cache.has_method(key, &cors.method, self.now))
+            && names.iter().all(|name| self.cache.has_header(key, name, self.now));
+        if cached {
+            outcome.preflight = Preflight::Cached;
+            return Ok(());
+        }
+        let site = sec_fetch_site(&self.origin, &[current.origin()]);
+        let preflight = current.preflight(cors, site).map_err(|e| Blocked::Rejected(e.to_string()))?;
+        let answer = send(service, preflight).await.map_err(Blocked::Network)?;
+        let (status, headers) = (answer.status(), answer.into_parts().0.headers);
+        outcome.preflight = Preflight::Sent(status);
+        if let Err(reason) = check_answer(cors, &names, status, &headers) {
+            self.cache.clear_url(&cors.origin, url);
+            return Err(Blocked::Preflight(reason));
+        }
+        let methods = allow_methods_list(&headers).ok().flatten().unwrap_or_default();
+        let granted = allow_headers_list(&headers).ok().flatten().unwrap_or_default();
+        self.cache.store(key, self.now, max_age(&headers), &methods, &granted);
+        Ok(())
+    }
+}
+
+/// Whether `status` is a redirect status (301, 302, 303, 307, 308).
+fn is_redirect_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+}
+
+/// The URL a redirect from `url` to `location` leads to, or the network error a browser makes of
+/// it: a `Location` that does not parse or is not `http(s)`, more than 20 redirects, or a URL with
+/// credentials once the request is cross-origin.
+fn follow(url: &url::Url, location: &str, redirects: usize, cors_tainting: bool) -> Result<url::Url, Blocked> {
+    let network = |why: String| Err(Blocked::Network(why));
+    let Ok(mut next) = url.join(location) else {
+        return network(format!("the redirect's Location {location:?} is not a URL"));
+    };
+    if !matches!(next.scheme(), "http" | "https") {
+        return network(format!("a redirect to {next} (only http and https are fetched)"));
+    }
+    if redirects >= 20 {
+        return network("more than 20 redirects".to_owned());
+    }
+    if cors_tainting && includes_credentials(&next) {
+        return network(format!("a cross-origin redirect to a URL with credentials ({next})"));
+    }
+    next.set_fragment(None);
+    Ok(next)
 }
 
 /// The checks of a preflight's answer, a redirect first: Chromium refuses one before it looks at
 /// any header.
-fn check_answer(cors: &super::CorsRequest, status: StatusCode, headers: &HeaderMap) -> Result<(), Reason> {
-    if status.is_redirection() && headers.contains_key(http::header::LOCATION) {
+fn check_answer(cors: &CorsRequest, names: &[String], status: StatusCode, headers: &HeaderMap) -> Result<(), Reason> {
+    if status.is_redirection() && headers.contains_key(LOCATION) {
         return Err(Reason::PreflightRedirect);
     }
-    check_preflight(cors, &cors.unsafe_header_names(), status, headers)
+    check_preflight_as_chromium(cors, names, status, headers)
 }
 
 /// `service` once ready, called with `request`; its error as text.

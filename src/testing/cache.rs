@@ -64,14 +64,11 @@ impl PreflightCache {
         })
     }
 
-    /// A header-name cache entry match: `name`, or `*` for a request without credentials unless
-    /// `name` is `authorization`.
+    /// A header-name cache entry match: `name`, or `*` for a request without credentials (which
+    /// covers `authorization` too in Chromium, where the standard says it does not).
     pub(super) fn has_header(&self, key: Key<'_>, name: &str, now: Duration) -> bool {
         self.alive(key, now).any(|item| match item {
-            Item::Header(h) => {
-                h.eq_ignore_ascii_case(name)
-                    || (h == "*" && !key.credentials && !name.eq_ignore_ascii_case("authorization"))
-            }
+            Item::Header(h) => h.eq_ignore_ascii_case(name) || (h == "*" && !key.credentials),
             Item::Method(_) => false,
         })
     }
@@ -102,6 +99,12 @@ impl PreflightCache {
                 expires: now + max_age,
             });
         }
+    }
+
+    /// Forgets the entries of a page of `origin` for `url`, in both credentials modes (the
+    /// standard's "clear cache entries", which Chromium runs when a preflight fails).
+    pub(super) fn clear_url(&mut self, origin: &str, url: &str) {
+        self.entries.retain(|e| !(e.origin == origin && e.url == url));
     }
 
     /// Forgets every entry.

@@ -35,10 +35,14 @@ pub fn cors_check(origin: &str, credentials: bool, response: &HeaderMap) -> Resu
         return if credentials { Err(Reason::WildcardWithCredentials) } else { Ok(()) };
     }
     if allow_origin != origin.as_bytes() {
+        // Chromium's order: `null` names another origin, a space or comma a list, then anything
+        // that is not a URL is invalid and any other URL another origin.
         let value = String::from_utf8_lossy(&allow_origin).into_owned();
-        return Err(if value.contains([',', ' ']) {
+        return Err(if value == "null" {
+            Reason::AllowOriginMismatch(value)
+        } else if value.contains([',', ' ']) {
             Reason::MultipleAllowOrigins(value)
-        } else if has_scheme(&value) {
+        } else if url::Url::parse(&value).is_ok() {
             Reason::AllowOriginMismatch(value)
         } else {
             Reason::InvalidAllowOrigin(value)
@@ -51,16 +55,6 @@ pub fn cors_check(origin: &str, credentials: bool, response: &HeaderMap) -> Resu
         Some(value) if value == b"true" => Ok(()),
         value => Err(Reason::AllowCredentials(String::from_utf8_lossy(&value.unwrap_or_default()).into_owned())),
     }
-}
-
-/// Whether `value` starts with a URL scheme and `:`, as every origin does (Chromium calls any
-/// other `Access-Control-Allow-Origin` invalid rather than another origin).
-fn has_scheme(value: &str) -> bool {
-    let Some((scheme, _)) = value.split_once(':') else {
-        return false;
-    };
-    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// `Access-Control-Allow-Methods` as a list of tokens
@@ -144,6 +138,29 @@ pub fn check_preflight(
     status: StatusCode,
     response: &HeaderMap,
 ) -> Result<(), Reason> {
+    check_preflight_with(request, unsafe_names, status, response, false)
+}
+
+/// [`check_preflight`] as Chromium runs it: a `*` in `Access-Control-Allow-Headers` (without
+/// credentials) covers `Authorization` too, as in Firefox and WebKit, where the standard says it
+/// never does (whatwg/fetch#1919).
+pub(super) fn check_preflight_as_chromium(
+    request: &CorsRequest,
+    unsafe_names: &[String],
+    status: StatusCode,
+    response: &HeaderMap,
+) -> Result<(), Reason> {
+    check_preflight_with(request, unsafe_names, status, response, true)
+}
+
+/// The checks of a preflight's answer; `wildcard_covers_authorization` as browsers do.
+fn check_preflight_with(
+    request: &CorsRequest,
+    unsafe_names: &[String],
+    status: StatusCode,
+    response: &HeaderMap,
+    wildcard_covers_authorization: bool,
+) -> Result<(), Reason> {
     cors_check(&request.origin, request.credentials, response)?;
     if !status.is_success() {
         return Err(Reason::NotOkStatus(status));
@@ -155,9 +172,13 @@ pub fn check_preflight(
         return Err(Reason::Method(request.method.clone()));
     }
     let listed = |name: &str| header_names.iter().any(|h| h.eq_ignore_ascii_case(name));
-    let covered = |name: &str| listed(name) || (wildcard(&header_names) && !name.eq_ignore_ascii_case("authorization"));
+    let by_wildcard = |name: &str| wildcard_covers_authorization || !name.eq_ignore_ascii_case("authorization");
+    let covered = |name: &str| listed(name) || (wildcard(&header_names) && by_wildcard(name));
     if let Some(name) = unsafe_names.iter().find(|name| !covered(name)) {
         return Err(Reason::Header(name.to_ascii_lowercase()));
+    }
+    if wildcard_covers_authorization {
+        return Ok(());
     }
     // `Authorization` among the request's headers needs listing even if the preflight did not
     // name it (it always does: it is never safelisted).

@@ -36,41 +36,59 @@
 //!
 //! # What it models
 //!
-//! From the Fetch Standard, as Chromium implements it:
+//! What Chromium does (the version the browser tests last ran: 156), which is the Fetch Standard
+//! but for the differences listed in [Testing your CORS setup](crate::guides::testing):
 //!
+//! - **What `fetch()` refuses**, sending nothing: a URL that does not parse or includes
+//!   credentials (`https://user:pw@...`), a forbidden method (`CONNECT`, `TRACE`, `TRACK`), a body
+//!   on a `GET` or `HEAD` ([`Blocked::Rejected`], a `TypeError`).
+//! - **The URL**, resolved against the page and normalized by the URL Standard (the `url`
+//!   crate): a relative or protocol-relative URL takes the page's scheme (and host), dot segments
+//!   go, the path and query are percent-encoded as browsers send them (`/a{b}?q='x'` goes out as
+//!   `/a%7Bb%7D?q=%27x%27`).
 //! - **Which requests need a preflight**: a method other than `GET`, `HEAD` and `POST`, or a
 //!   header that is not safelisted (`Content-Type: application/json`, `Authorization`, any custom
-//!   one), as [`standard`] states.
+//!   one), judged on the value `Headers` holds: each line stripped of surrounding whitespace, the
+//!   lines of one name joined with `, `. Chromium's safelist adds the client hints a script may
+//!   set (`Save-Data: on`, `DPR`, `Device-Memory`, `Width`, `Viewport-Width`, ...), and Chromium
+//!   drops a script's `User-Agent`.
 //! - **The preflight, as Chromium builds it**: `OPTIONS` to the same URL with `Origin`,
 //!   `Access-Control-Request-Method`, `Access-Control-Request-Headers` (the unsafe names
-//!   lower-cased, sorted, joined with `,` without spaces), `Accept: */*`, `Sec-Fetch-Mode: cors`,
-//!   `Sec-Fetch-Site` and `Sec-Fetch-Dest: empty`, without cookies.
+//!   lower-cased, sorted, joined with `,` without spaces), `Accept: */*`, and without cookies.
 //! - **The checks**: the CORS check, an ok status, the methods and headers granted (`*` only
-//!   without credentials, and never for `Authorization`), and which headers the script reads.
+//!   without credentials; it covers `Authorization` too, as in every engine), and which headers the
+//!   script reads.
+//! - **Redirects**, followed as `fetch()`'s default `redirect: 'follow'` does: the CORS check on
+//!   every response of the chain (a redirect too), a new preflight at each URL that needs one, a
+//!   `POST` made a `GET` by 301, 302 and 303, `Origin: null` after a redirect across origins from
+//!   another origin, at most 20. [`Outcome::url`] and [`Outcome::redirected`] tell where it
+//!   ended, and a blocked outcome's message says "(redirected from ...)" as Chromium's console
+//!   does. Every URL is fetched from the one service given to [`Browser::fetch`].
 //! - **The preflight cache** of one `Browser`: one entry per granted method and header name,
 //!   keyed by the page's origin, the URL and the credentials mode (an entry made with
 //!   credentials serves requests without), for `Access-Control-Max-Age` seconds (Chromium's 5
-//!   when absent, at most 2 hours). The clock moves only with [`Browser::advance`].
+//!   when absent, at most 2 hours); a failed preflight clears the URL's entries. The clock moves
+//!   only with [`Browser::advance`].
 //! - **What the browser adds**: `Host`, `Origin` (on same-origin requests too, unless `GET` or
-//!   `HEAD`), `Accept: */*` unless set, the `Sec-Fetch-*` headers, and the [cookie](Browser::cookie)
-//!   when the request carries credentials. Headers a script cannot set (`Cookie`, `Host`,
-//!   `Origin`, `Sec-*`, ...) are dropped from the request, as `fetch()` drops them.
+//!   `HEAD`), `Accept: */*` unless set, the [cookie](Browser::cookie) when the request carries
+//!   credentials, and the Fetch Metadata headers (`Sec-Fetch-Site`, `-Mode`, `-Dest`) to a
+//!   potentially trustworthy URL only: `https`, or `http` to a loopback address (127.0.0.0/8,
+//!   `[::1]`), `localhost` or `*.localhost`; plain `http` to any other host gets none, as in
+//!   every browser. Headers a script cannot set (`Cookie`, `Host`, `Origin`, `Sec-*`, ...) are
+//!   dropped from the request, as `fetch()` drops them.
 //! - **Same-origin requests** (the page's own origin): no preflight, no CORS check, every header
 //!   but `Set-Cookie` readable.
+//! - **The console's words**: each [`Reason`] is Chromium 156's message, word for word.
 //!
 //! # What it leaves out
 //!
-//! - Redirects are not followed: the outcome is the redirect itself (a preflight answered with
-//!   a redirect fails, as in every browser).
 //! - `Sec-Fetch-Site` tells `same-site` from `cross-site` by the last two labels of the hosts,
 //!   without the Public Suffix List (`a.github.io` and `b.github.io` count as same-site).
 //! - No cookie jar: `Set-Cookie` is not stored, and `SameSite` is not applied.
-//! - Where engines differ from the standard, the kit follows the standard: Chromium, Firefox and
-//!   WebKit still let `Access-Control-Allow-Headers: *` cover `Authorization` (measured in
-//!   `tests/browser.rs`); the kit does not, so a test fails before browsers start enforcing it.
-//!   Firefox sometimes preflights again where Chromium reuses its cache; Chromium keeps one cache
-//!   entry per URL that each preflight replaces, where the standard (and the kit) keeps one per
-//!   method and header name.
+//! - A request body is sent once: a 307 or 308 redirect of a request with a body (which a browser
+//!   sends again) is a network error in the kit, never a false "readable". The kit cannot tell
+//!   `body: ""` from no body: an empty body is none.
+//! - The `redirect: 'manual'` and `'error'` modes, and `mode: 'no-cors'`.
 //!
 //! `tests/browser.rs` runs each of its browser cases through the kit as well, in Chromium,
 //! Firefox and WebKit, and fails on any disagreement that is not recorded there.
@@ -81,6 +99,7 @@ mod browser;
 mod cache;
 mod check;
 mod exposed;
+mod location;
 mod outcome;
 mod prepare;
 mod reason;

@@ -53,7 +53,8 @@ pub(super) struct Readable {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    pub(super) url: String,
+    /// The URLs fetched, in order: the script's, then each a redirect led to.
+    pub(super) urls: Vec<String>,
     pub(super) origin: String,
     pub(super) preflight: Preflight,
     pub(super) sent: bool,
@@ -82,7 +83,19 @@ impl Outcome {
         self.sent
     }
 
-    /// Whether a preflight went first, and whether it came from the cache.
+    /// The URL fetched last (`response.url` when readable; where the fetch failed otherwise):
+    /// the script's, resolved against the page and normalized, or the one a redirect led to.
+    pub fn url(&self) -> &str {
+        self.urls.last().map_or("", String::as_str)
+    }
+
+    /// Whether a redirect was followed (`response.redirected` when readable).
+    pub fn redirected(&self) -> bool {
+        self.urls.len() > 1
+    }
+
+    /// Whether a preflight went first (before the last URL's request, after a redirect), and
+    /// whether it came from the cache.
     pub fn preflight(&self) -> Preflight {
         self.preflight
     }
@@ -130,11 +143,13 @@ impl fmt::Display for Outcome {
                 }
             }
             Err(blocked @ (Blocked::Rejected(_) | Blocked::Network(_))) => write!(f, "blocked: {blocked}")?,
-            Err(blocked) => write!(
-                f,
-                "blocked: Access to fetch at '{}' from origin '{}' has been blocked by CORS policy: {blocked}",
-                self.url, self.origin
-            )?,
+            Err(blocked) => {
+                write!(f, "blocked: Access to fetch at '{}' ", self.url())?;
+                if let Some(first) = self.urls.first().filter(|_| self.redirected()) {
+                    write!(f, "(redirected from '{first}') ")?;
+                }
+                write!(f, "from origin '{}' has been blocked by CORS policy: {blocked}", self.origin)?;
+            }
         }
         match self.preflight {
             Preflight::NotNeeded => Ok(()),

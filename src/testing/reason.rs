@@ -78,14 +78,20 @@ impl fmt::Display for Reason {
             }
             Self::MultipleAllowOrigins(value) => write!(
                 f,
-                "The 'Access-Control-Allow-Origin' header contains multiple values '{value}', but only one is allowed."
+                "The 'Access-Control-Allow-Origin' header contains multiple values '{value}', but only one is allowed. \
+                 Have the server send the header with a valid value."
             ),
             Self::InvalidAllowOrigin(value) => {
-                write!(f, "The 'Access-Control-Allow-Origin' header contains the invalid value '{value}'.")
+                write!(
+                    f,
+                    "The 'Access-Control-Allow-Origin' header contains the invalid value '{value}'. Have the server \
+                     send the header with a valid value."
+                )
             }
             Self::AllowOriginMismatch(value) => write!(
                 f,
-                "The 'Access-Control-Allow-Origin' header has a value '{value}' that is not equal to the supplied origin."
+                "The 'Access-Control-Allow-Origin' header has a value '{value}' that is not equal to the supplied origin. \
+                 Have the server send the header with a valid value."
             ),
             Self::WildcardWithCredentials => f.write_str(
                 "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' \

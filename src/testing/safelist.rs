@@ -102,11 +102,44 @@ pub fn is_cors_safelisted_request_header(name: &str, value: &[u8]) -> bool {
 /// assert_eq!(cors_unsafe_request_header_names(&headers), ["content-type", "x-trace"]);
 /// ```
 pub fn cors_unsafe_request_header_names(headers: &[(String, Vec<u8>)]) -> Vec<String> {
+    unsafe_names(headers, is_cors_safelisted_request_header)
+}
+
+/// Whether Chromium sends a request header a script set without a preflight: the standard's
+/// safelisted headers, and the client hints a script may set too, `Save-Data: on`, `DPR`,
+/// `Device-Memory` and `Downlink` as a decimal number, `Width`, `Viewport-Width` and `RTT` as an
+/// integer, `ECT` as one of its four values, each at most 128 bytes (Chromium's
+/// `IsCorsSafelistedHeader`; Firefox and WebKit preflight them).
+pub(super) fn is_chromium_safelisted_request_header(name: &str, value: &[u8]) -> bool {
+    if value.len() > 128 {
+        return false;
+    }
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    match name.to_ascii_lowercase().as_str() {
+        "save-data" => value.eq_ignore_ascii_case(b"on"),
+        "dpr" | "device-memory" | "downlink" => match value.iter().position(|&b| b == b'.') {
+            Some(dot) => digits(&value[..dot]) && digits(&value[dot + 1..]),
+            None => digits(value),
+        },
+        "width" | "viewport-width" | "rtt" => digits(value),
+        "ect" => matches!(value, b"slow-2g" | b"2g" | b"3g" | b"4g"),
+        _ => is_cors_safelisted_request_header(name, value),
+    }
+}
+
+/// The names Chromium lists in `Access-Control-Request-Headers`: as
+/// [`cors_unsafe_request_header_names`], with Chromium's safelist.
+pub(super) fn chromium_unsafe_request_header_names(headers: &[(String, Vec<u8>)]) -> Vec<String> {
+    unsafe_names(headers, is_chromium_safelisted_request_header)
+}
+
+/// The unsafe names of `headers` by the safelist `safelisted`.
+fn unsafe_names(headers: &[(String, Vec<u8>)], safelisted: fn(&str, &[u8]) -> bool) -> Vec<String> {
     let mut unsafe_names = BTreeSet::new();
     let mut potentially_unsafe = BTreeSet::new();
     let mut safelisted_size = 0usize;
     for (name, value) in headers {
-        if is_cors_safelisted_request_header(name, value) {
+        if safelisted(name, value) {
             potentially_unsafe.insert(name.to_ascii_lowercase());
             safelisted_size += value.len();
         } else {

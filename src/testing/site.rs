@@ -78,13 +78,22 @@ fn registrable_domain(host: &str) -> Option<&str> {
 }
 
 /// `Sec-Fetch-Site` ([Fetch Metadata](https://w3c.github.io/webappsec-fetch-metadata/#sec-fetch-site-header))
-/// for a request from a page of `page` to `target`: `same-origin`, `same-site` or `cross-site`.
-pub(super) fn sec_fetch_site(page: &Origin, target: &Origin) -> &'static str {
-    if page == target && *page != Origin::Opaque {
-        "same-origin"
-    } else if page.same_site(target) {
-        "same-site"
-    } else {
-        "cross-site"
+/// for a request from a page of `page` that went to each origin of `urls` in turn (more than one
+/// after a redirect): `same-origin` when every one is the page's, `same-site` when every one is
+/// at least same-site, `cross-site` otherwise.
+pub(super) fn sec_fetch_site(page: &Origin, urls: &[Origin]) -> &'static str {
+    let rank = |target: &Origin| {
+        if page == target && *page != Origin::Opaque {
+            0
+        } else if page.same_site(target) {
+            1
+        } else {
+            2
+        }
+    };
+    match urls.iter().map(rank).max() {
+        Some(2) => "cross-site",
+        Some(1) => "same-site",
+        _ => "same-origin",
     }
 }

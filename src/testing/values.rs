@@ -82,12 +82,13 @@ fn number(digits: &[u8]) -> Option<u64> {
 }
 
 /// The Fetch Standard's `get` of a header: every line combined with `, `; `None` when absent.
+/// Each line without leading and trailing whitespace, as a browser's HTTP parser reads it.
 pub(super) fn get_combined(headers: &HeaderMap, name: &str) -> Option<Vec<u8>> {
-    let mut lines = headers.get_all(name).iter();
-    let mut out = lines.next()?.as_bytes().to_vec();
+    let mut lines = headers.get_all(name).iter().map(|line| trim_http_whitespace(line.as_bytes()));
+    let mut out = lines.next()?.to_vec();
     for line in lines {
         out.extend_from_slice(b", ");
-        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(line);
     }
     Some(out)
 }
