@@ -58,6 +58,11 @@ for engine in ${engines//,/ }; do
     # The test kit's verdicts, compared with this engine's on every case it ran.
     kit="$(grep -E "^kit vs $engine: [0-9]+ cases compared, " "$log" || true)"
     grep -Eq "^kit vs $engine: [1-9][0-9]* cases compared, .* 0 disagreements$" <<<"$kit" || fail "kit vs $engine: ${kit:-not compared}"
+    # The kit's fetch edges (URLs, refusals, joined lines, redirects, Fetch Metadata) against a
+    # hand-written server, compared with this engine's.
+    edges="$(grep -E "^kit vs $engine \(fetch edges\): [0-9]+ cases compared, " "$log" || true)"
+    grep -Eq "^kit vs $engine \(fetch edges\): [1-9][0-9]* cases compared, .* 0 disagreements$" <<<"$edges" || fail "kit vs $engine (fetch edges): not compared"
     echo "$summary"
     echo "$kit"
+    echo "$edges"
 done
