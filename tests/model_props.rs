@@ -438,7 +438,16 @@ fn case_with(origin: BoxedStrategy<Vec<u8>>) -> impl Strategy<Value = Case> {
     let acrm = prop_oneof![15 => acrm_one.clone().prop_map(|m| vec![m]), 1 => proptest::collection::vec(acrm_one, 2)];
     let uri = prop_oneof![4 => Just(None), 2 => proptest::sample::select(ABSOLUTE_URIS).prop_map(Some)];
     let host = prop_oneof![3 => Just(None), 2 => proptest::sample::select(HOSTS).prop_map(Some)];
-    let site = prop_oneof![3 => Just(None), 1 => Just(Some("same-origin")), 1 => Just(Some("cross-site"))];
+    // Every value browsers send (`#sec-fetch-site-header`): only `same-origin` is the server's
+    // own origin; `same-site` (another origin of the same site) and `none` (typed in, a bookmark)
+    // are not.
+    let site = prop_oneof![
+        4 => Just(None),
+        1 => Just(Some("same-origin")),
+        1 => Just(Some("same-site")),
+        1 => Just(Some("cross-site")),
+        1 => Just(Some("none")),
+    ];
     // Sometimes the page is the server's own, as on a browser's same-origin `POST`.
     let own_origin = prop::bool::weighted(0.2);
     let asks = (own_origin, prop::bool::weighted(0.3));
@@ -851,6 +860,9 @@ fn generators_cover_the_interesting_cases() {
     // Each kind of origin rule granting, a private network grant, and oversized values.
     let mut rules = [0usize; 4];
     let (mut private_network, mut long_origin, mut long_acrh) = (0, 0, 0);
+    // Refused requests under blocking that say `Sec-Fetch-Site: same-site`, and `none`: not the
+    // server's own origin, so blocked.
+    let mut blocked_sites = [0usize; 2];
     let n = 4000;
     for _ in 0..n {
         let (config, setup, case) = strategy.new_tree(&mut runner).unwrap().current();
@@ -869,6 +881,13 @@ fn generators_cover_the_interesting_cases() {
         long_acrh += usize::from(case.acrh.iter().map(Vec::len).sum::<usize>() > 4096);
         let refused_and_blocking =
             matches!(case.kind, Kind::Actual(_)) && config.block && !oracle::actual_verdict(&config, &case.origins);
+        if refused_and_blocking {
+            match case.sec_fetch_site {
+                Some("same-site") => blocked_sites[0] += 1,
+                Some("none") => blocked_sites[1] += 1,
+                _ => {}
+            }
+        }
         if refused_and_blocking && case.sec_fetch_site.is_none() {
             // Same-origin confirmed by an absolute URI; or `Host` naming the origin's authority,
             // which alone does not make the request same-origin.
@@ -899,7 +918,7 @@ fn generators_cover_the_interesting_cases() {
     // granted/refused preflight, granted/refused/blocked actual, non-CORS, credentialed grant;
     // then, among refused requests under blocking without `Sec-Fetch-Site`: same-origin by an
     // absolute URI, and `Host` alone naming the origin's authority (both rare by construction).
-    eprintln!("categories: {counts:?}; granted by rule {rules:?}; private network {private_network}; oversized origin {long_origin}, request headers {long_acrh}");
+    eprintln!("categories: {counts:?}; granted by rule {rules:?}; private network {private_network}; oversized origin {long_origin}, request headers {long_acrh}; blocked same-site, none {blocked_sites:?}");
     for (rule, &c) in rules.iter().enumerate() {
         assert!(c * 1000 >= n * 5, "granting through rule {rule} is under 5‰ of cases: {rules:?}");
     }
@@ -907,6 +926,8 @@ fn generators_cover_the_interesting_cases() {
         ("private network grants", private_network),
         ("oversized origins", long_origin),
         ("oversized request headers", long_acrh),
+        ("blocked same-site requests", blocked_sites[0]),
+        ("blocked requests without a site (none)", blocked_sites[1]),
     ] {
         assert!(c * 1000 >= n * 2, "{what} are under 2‰ of cases: {c}");
     }
