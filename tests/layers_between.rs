@@ -171,7 +171,10 @@ async fn a_cors_layer_further_inside_does_not_change_what_the_outer_writes() {
         ("passthrough", CorsLayer::new().allow_origins([EVIL]).preflight_passthrough(true)),
     ];
     for (inner_name, inner_cors) in inner_layers {
-        for (what, request, want) in expected() {
+        // CORS requests: the outer layer's verdict stands. (What an inner service leaves on a
+        // response to a request without `Origin`, which no browser reads as a grant, is not
+        // stated here.)
+        for (what, request, want) in expected().into_iter().filter(|(what, ..)| *what != "GET without Origin") {
             let app = Inner::ok();
             let service = ServiceBuilder::new()
                 .layer(outer())
