@@ -847,6 +847,39 @@ async fn only_http_and_https_origins_can_be_same_origin() {
     assert!(out.no_grant());
 }
 
+/// Every `Sec-Fetch-Site` value, with and without a request URI that names the server's origin,
+/// under blocking: the layer lets through exactly the requests the model calls same-origin
+/// (`same-origin`, or no `Sec-Fetch-Site` and an `Origin` equal to an absolute URI's origin),
+/// and blocks the others an allowed origin does not cover. Exhaustive, so that a value the
+/// property above draws rarely is still judged on every run.
+#[tokio::test]
+async fn every_sec_fetch_site_value_is_judged_as_the_model_judges_it() {
+    let layer = CorsLayer::new().allow_origins(["https://app.example.com"]).block_disallowed_origins(true);
+    let own = "https://api.example.com";
+    let mut judged = 0;
+    for site in [None, Some("same-origin"), Some("same-site"), Some("cross-site"), Some("none")] {
+        for uri in ["/items", "https://api.example.com/items"] {
+            for origin in [own, "https://app.example.com", "https://evil.example"] {
+                let mut headers = vec![("origin", origin)];
+                headers.extend(site.map(|site| ("sec-fetch-site", site)));
+                let request = support::request_to("POST", uri, &headers);
+                let same_origin = fetch_model::is_same_origin(request.headers(), request.uri());
+                let blocked = origin != "https://app.example.com" && !same_origin;
+                let inner = Inner::ok();
+                let out = support::send(&layer, &inner, request).await;
+                let what = format!("{origin} to {uri} with Sec-Fetch-Site {site:?}");
+                assert_eq!(out.inner_called, !blocked, "{what}");
+                assert_eq!(out.status, if blocked { StatusCode::FORBIDDEN } else { StatusCode::OK }, "{what}");
+                judged += usize::from(blocked);
+            }
+        }
+    }
+    // Blocked: every refused origin, the server's own included, unless the request says
+    // `same-origin` (the browser's word, whatever `Origin` says) or, without `Sec-Fetch-Site`,
+    // names the origin in its URI: 4 values x 2 URIs for `evil`, 3 x 2 + 1 for the server's own.
+    assert_eq!(judged, 8 + 7);
+}
+
 /// The generators reach every interesting region: granted and refused preflights and actual
 /// requests, blocked requests, credentialed successes. Without this, a generator change could
 /// silently make the property above vacuous.
