@@ -87,7 +87,7 @@ fn request(method: &str, origin: Option<&str>, request_method: Option<&str>) -> 
 }
 
 /// The sorted `access-control-*` and `Vary` lines of the response to `request` through `service`.
-async fn cors_lines_of<S, B>(service: S, request: Request<Body>) -> Vec<(String, String)>
+async fn cors_lines_of<S, B>(service: S, request: Request<Body>) -> Lines
 where
     S: Service<Request<Body>, Response = Response<B>>,
     S::Error: std::fmt::Debug,
@@ -96,8 +96,8 @@ where
     cors_lines(response.headers())
 }
 
-fn lines(lines: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut lines: Vec<(String, String)> = lines.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
+fn lines(lines: &[(&str, &str)]) -> Lines {
+    let mut lines: Lines = lines.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
     lines.sort();
     lines
 }
@@ -110,8 +110,11 @@ fn outer() -> CorsLayer {
         .allow_credentials(true)
 }
 
+/// Sorted `access-control-*` and `Vary` lines.
+type Lines = Vec<(String, String)>;
+
 /// The outer layer's grant for each kind of request that reaches the application.
-fn expected() -> Vec<(&'static str, Request<Body>, Vec<(String, String)>)> {
+fn expected() -> Vec<(&'static str, Request<Body>, Lines)> {
     vec![
         (
             "allowed GET",

@@ -7,20 +7,22 @@
 //! - debug mode never grants an origin the policy refuses;
 //! - the test kit's preflight cache never lets a `*` entry cover `Authorization` (feature
 //!   `testing`, as is the test of debug mode, which fetches through the kit);
+//! - a shared cache, keying a stored preflight answer on the headers its `Vary` names, never hands
+//!   one origin's answer to another that the layer answers differently;
 //! - with an async origin check, the inner service that `poll_ready` made ready is the one
 //!   whose `call` runs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
+use http::request::Parts;
+use http::{HeaderValue, Method, Request, Response};
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use http::request::Parts;
-use http::{HeaderValue, Method, Request, Response};
 use tower::{Layer, Service, ServiceExt};
-use tower_cors::{AllowOrigin, CorsLayer};
+use tower_cors::{AllowOrigin, AllowPrivateNetwork, CorsLayer};
 
 const APP: &str = "https://app.example.com";
 const EVIL: &str = "https://evil.example";
@@ -32,7 +34,10 @@ struct Tenant(&'static str);
 /// Each tenant's own origin is allowed: `https://<tenant>.example`.
 fn by_tenant() -> CorsLayer {
     CorsLayer::new().allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, parts: &Parts| {
-        parts.extensions.get::<Tenant>().is_some_and(|tenant| origin == format!("https://{}.example", tenant.0).as_str())
+        parts
+            .extensions
+            .get::<Tenant>()
+            .is_some_and(|tenant| origin == format!("https://{}.example", tenant.0).as_str())
     }))
 }
 
@@ -63,11 +68,8 @@ async fn explaining_a_request_reads_its_extensions_as_serving_does() {
     for (origin, tenant, allowed) in cases {
         for preflight in [false, true] {
             let what = format!("{origin} as {tenant:?}, preflight {preflight}");
-            let served = layer
-                .layer(support::Inner::ok())
-                .oneshot(from_tenant(origin, tenant, preflight))
-                .await
-                .unwrap();
+            let served =
+                layer.layer(support::Inner::ok()).oneshot(from_tenant(origin, tenant, preflight)).await.unwrap();
             let granted = served.headers().get("access-control-allow-origin");
             assert_eq!(granted.is_some(), allowed, "served: {what}");
 
@@ -127,7 +129,8 @@ mod kit {
     async fn debug_mode_grants_no_refused_origin_as_a_page_sees_it() {
         let (app, calls) = debug_app();
         for (method, headers) in [("PUT", None), ("DELETE", None), ("PUT", Some("x-tenant")), ("GET", None)] {
-            let mut preflight = Request::options("/items").header("origin", EVIL).header("access-control-request-method", method);
+            let mut preflight =
+                Request::options("/items").header("origin", EVIL).header("access-control-request-method", method);
             if let Some(headers) = headers {
                 preflight = preflight.header("access-control-request-headers", headers);
             }
@@ -218,6 +221,65 @@ mod kit {
     }
 }
 
+/// `#cors-protocol-and-http-caches`: a shared cache may hand a stored preflight answer to another
+/// request whose headers named in `Vary` are the same. So wherever two requests may get one
+/// stored answer, the layer must answer them alike: under any origin with a private network
+/// predicate, whose answer depends on `Origin`, too.
+#[tokio::test]
+async fn a_shared_cache_never_hands_one_origins_answer_to_another() {
+    const INTRANET: &str = "https://intranet.example";
+    let predicate = || AllowPrivateNetwork::predicate(|origin, _| origin == INTRANET);
+    let policies = [
+        (
+            "any origin, private network predicate",
+            CorsLayer::new().allow_any_origin().allow_private_network(predicate()),
+        ),
+        ("any origin, private network always", CorsLayer::new().allow_any_origin().allow_private_network(true)),
+        (
+            "a list, private network predicate",
+            CorsLayer::new().allow_origins([INTRANET, APP]).allow_private_network(predicate()),
+        ),
+    ];
+    let preflight = |origin: &str| {
+        Request::options("/items")
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-private-network", "true")
+            .body(())
+            .unwrap()
+    };
+    let origins = [INTRANET, APP, EVIL];
+    for (name, cors) in policies {
+        let mut answers = Vec::new();
+        for origin in origins {
+            let response = cors.layer(support::Inner::ok()).oneshot(preflight(origin)).await.unwrap();
+            answers.push((preflight(origin), support::cors_lines(response.headers()), response.headers().clone()));
+        }
+        for (stored_request, stored_lines, stored_headers) in &answers {
+            let vary: Vec<String> = stored_headers
+                .get_all("vary")
+                .iter()
+                .flat_map(|line| line.to_str().unwrap().split(','))
+                .map(|name| name.trim().to_ascii_lowercase())
+                .collect();
+            for (request, lines, _) in &answers {
+                let reusable = vary.iter().all(|name| {
+                    stored_request.headers().get_all(name.as_str()).iter().eq(request.headers().get_all(name.as_str()))
+                });
+                if reusable {
+                    assert_eq!(
+                        stored_lines,
+                        lines,
+                        "{name}: a cache may serve {:?}'s answer to {:?} (Vary: {vary:?})",
+                        stored_request.headers()["origin"],
+                        request.headers()["origin"]
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// An inner service whose every instance must be polled ready before its `call`, as tower's
 /// contract says; clones start not ready. Records each `call` made on an instance that was not.
 struct ReadyFirst {
@@ -229,12 +291,7 @@ struct ReadyFirst {
 
 impl ReadyFirst {
     fn new() -> Self {
-        Self {
-            ready: false,
-            unready_calls: Arc::default(),
-            calls: Arc::default(),
-            log: Arc::default(),
-        }
+        Self { ready: false, unready_calls: Arc::default(), calls: Arc::default(), log: Arc::default() }
     }
 }
 

@@ -795,19 +795,26 @@ fn cases() -> Vec<Case> {
         // ---- "any+private-network-predicate" ----
         // `#cors-protocol-and-http-caches`: the answer depends on `Origin`, so it varies on it,
         // under `*` too; a cache would otherwise serve one origin's answer to another.
-        preflight("PNA predicate under *: granted, varies on Origin", "any+private-network-predicate", INTRANET, "POST", &[
-            (ACRPN, "true"),
-        ])
+        preflight(
+            "PNA predicate under *: granted, varies on Origin",
+            "any+private-network-predicate",
+            INTRANET,
+            "POST",
+            &[(ACRPN, "true")],
+        )
         .has(ACAO, "*")
         .has(ACAPN, "true")
         .has(VARY, pnav),
-        preflight("PNA predicate under *: withheld, varies on Origin", "any+private-network-predicate", EVIL, "POST", &[
-            (ACRPN, "true"),
-        ])
+        preflight(
+            "PNA predicate under *: withheld, varies on Origin",
+            "any+private-network-predicate",
+            EVIL,
+            "POST",
+            &[(ACRPN, "true")],
+        )
         .has(ACAO, "*")
         .has(VARY, pnav),
-        get("PNA predicate under *: actual responses do not vary", "any+private-network-predicate", EVIL)
-            .any_granted(),
+        get("PNA predicate under *: actual responses do not vary", "any+private-network-predicate", EVIL).any_granted(),
         // ---- "predicate" ----
         get("custom policy: allowed", "predicate", "https://acme.tenant.example")
             .has(ACAO, "https://acme.tenant.example")

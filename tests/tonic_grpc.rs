@@ -125,7 +125,7 @@ async fn an_inner_body_ending_in_trailers_keeps_them() {
         if let Some(origin) = origin {
             request = request.header("origin", origin);
         }
-        let response = cors.layer(app.clone()).oneshot(request.body(()).unwrap()).await.unwrap();
+        let response = cors.layer(app).oneshot(request.body(()).unwrap()).await.unwrap();
         let allowed = response.headers().get("access-control-allow-origin").map(HeaderValue::as_bytes);
         assert_eq!(allowed, origin.filter(|&o| o == APP).map(str::as_bytes), "{origin:?}");
         let collected = response.into_body().collect().await.unwrap();

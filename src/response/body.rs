@@ -299,7 +299,10 @@ mod tests {
             match body.as_mut().poll_frame(&mut cx) {
                 Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
                     Ok(bytes) => data.push(bytes),
-                    Err(frame) => received.push(frame.into_trailers().expect("data or trailers")),
+                    Err(frame) => match frame.into_trailers() {
+                        Ok(trailers) => received.push(trailers),
+                        Err(_) => panic!("a frame is data or trailers"),
+                    },
                 },
                 Poll::Ready(Some(Err(error))) => match error {},
                 Poll::Ready(None) => break,
