@@ -438,7 +438,16 @@ fn case_with(origin: BoxedStrategy<Vec<u8>>) -> impl Strategy<Value = Case> {
     let acrm = prop_oneof![15 => acrm_one.clone().prop_map(|m| vec![m]), 1 => proptest::collection::vec(acrm_one, 2)];
     let uri = prop_oneof![4 => Just(None), 2 => proptest::sample::select(ABSOLUTE_URIS).prop_map(Some)];
     let host = prop_oneof![3 => Just(None), 2 => proptest::sample::select(HOSTS).prop_map(Some)];
-    let site = prop_oneof![3 => Just(None), 1 => Just(Some("same-origin")), 1 => Just(Some("cross-site"))];
+    // Every value browsers send (`#sec-fetch-site-header`): only `same-origin` is the server's
+    // own origin; `same-site` (another origin of the same site) and `none` (typed in, a bookmark)
+    // are not.
+    let site = prop_oneof![
+        4 => Just(None),
+        1 => Just(Some("same-origin")),
+        1 => Just(Some("same-site")),
+        1 => Just(Some("cross-site")),
+        1 => Just(Some("none")),
+    ];
     // Sometimes the page is the server's own, as on a browser's same-origin `POST`.
     let own_origin = prop::bool::weighted(0.2);
     let asks = (own_origin, prop::bool::weighted(0.3));
@@ -838,6 +847,39 @@ async fn only_http_and_https_origins_can_be_same_origin() {
     assert!(out.no_grant());
 }
 
+/// Every `Sec-Fetch-Site` value, with and without a request URI that names the server's origin,
+/// under blocking: the layer lets through exactly the requests the model calls same-origin
+/// (`same-origin`, or no `Sec-Fetch-Site` and an `Origin` equal to an absolute URI's origin),
+/// and blocks the others an allowed origin does not cover. Exhaustive, so that a value the
+/// property above draws rarely is still judged on every run.
+#[tokio::test]
+async fn every_sec_fetch_site_value_is_judged_as_the_model_judges_it() {
+    let layer = CorsLayer::new().allow_origins(["https://app.example.com"]).block_disallowed_origins(true);
+    let own = "https://api.example.com";
+    let mut judged = 0;
+    for site in [None, Some("same-origin"), Some("same-site"), Some("cross-site"), Some("none")] {
+        for uri in ["/items", "https://api.example.com/items"] {
+            for origin in [own, "https://app.example.com", "https://evil.example"] {
+                let mut headers = vec![("origin", origin)];
+                headers.extend(site.map(|site| ("sec-fetch-site", site)));
+                let request = support::request_to("POST", uri, &headers);
+                let same_origin = fetch_model::is_same_origin(request.headers(), request.uri());
+                let blocked = origin != "https://app.example.com" && !same_origin;
+                let inner = Inner::ok();
+                let out = support::send(&layer, &inner, request).await;
+                let what = format!("{origin} to {uri} with Sec-Fetch-Site {site:?}");
+                assert_eq!(out.inner_called, !blocked, "{what}");
+                assert_eq!(out.status, if blocked { StatusCode::FORBIDDEN } else { StatusCode::OK }, "{what}");
+                judged += usize::from(blocked);
+            }
+        }
+    }
+    // Blocked: every refused origin, the server's own included, unless the request says
+    // `same-origin` (the browser's word, whatever `Origin` says) or, without `Sec-Fetch-Site`,
+    // names the origin in its URI: 4 values x 2 URIs for `evil`, 3 x 2 + 1 for the server's own.
+    assert_eq!(judged, 8 + 7);
+}
+
 /// The generators reach every interesting region: granted and refused preflights and actual
 /// requests, blocked requests, credentialed successes. Without this, a generator change could
 /// silently make the property above vacuous.
@@ -851,6 +893,9 @@ fn generators_cover_the_interesting_cases() {
     // Each kind of origin rule granting, a private network grant, and oversized values.
     let mut rules = [0usize; 4];
     let (mut private_network, mut long_origin, mut long_acrh) = (0, 0, 0);
+    // Refused requests under blocking that say `Sec-Fetch-Site: same-site`, and `none`: not the
+    // server's own origin, so blocked.
+    let mut blocked_sites = [0usize; 2];
     let n = 4000;
     for _ in 0..n {
         let (config, setup, case) = strategy.new_tree(&mut runner).unwrap().current();
@@ -869,6 +914,13 @@ fn generators_cover_the_interesting_cases() {
         long_acrh += usize::from(case.acrh.iter().map(Vec::len).sum::<usize>() > 4096);
         let refused_and_blocking =
             matches!(case.kind, Kind::Actual(_)) && config.block && !oracle::actual_verdict(&config, &case.origins);
+        if refused_and_blocking {
+            match case.sec_fetch_site {
+                Some("same-site") => blocked_sites[0] += 1,
+                Some("none") => blocked_sites[1] += 1,
+                _ => {}
+            }
+        }
         if refused_and_blocking && case.sec_fetch_site.is_none() {
             // Same-origin confirmed by an absolute URI; or `Host` naming the origin's authority,
             // which alone does not make the request same-origin.
@@ -899,7 +951,7 @@ fn generators_cover_the_interesting_cases() {
     // granted/refused preflight, granted/refused/blocked actual, non-CORS, credentialed grant;
     // then, among refused requests under blocking without `Sec-Fetch-Site`: same-origin by an
     // absolute URI, and `Host` alone naming the origin's authority (both rare by construction).
-    eprintln!("categories: {counts:?}; granted by rule {rules:?}; private network {private_network}; oversized origin {long_origin}, request headers {long_acrh}");
+    eprintln!("categories: {counts:?}; granted by rule {rules:?}; private network {private_network}; oversized origin {long_origin}, request headers {long_acrh}; blocked same-site, none {blocked_sites:?}");
     for (rule, &c) in rules.iter().enumerate() {
         assert!(c * 1000 >= n * 5, "granting through rule {rule} is under 5‰ of cases: {rules:?}");
     }
@@ -907,6 +959,8 @@ fn generators_cover_the_interesting_cases() {
         ("private network grants", private_network),
         ("oversized origins", long_origin),
         ("oversized request headers", long_acrh),
+        ("blocked same-site requests", blocked_sites[0]),
+        ("blocked requests without a site (none)", blocked_sites[1]),
     ] {
         assert!(c * 1000 >= n * 2, "{what} are under 2‰ of cases: {c}");
     }

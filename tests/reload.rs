@@ -442,3 +442,58 @@ fn handles_and_layers_can_be_shared_across_threads() {
     assert_shareable::<ReloadHandle>();
     assert_shareable::<ReloadLayer>();
 }
+
+/// The `Access-Control-Allow-Origin` that `service` (a layer around [`inner`]) answers an actual
+/// request from `origin` with.
+async fn allowed_by<S, B>(service: S, origin: &str) -> Option<String>
+where
+    S: Service<Request<Body>, Response = Response<B>, Error = Infallible>,
+{
+    let response = service.oneshot(request(Kind::Actual, origin)).await.unwrap();
+    response.headers().get("access-control-allow-origin").map(|value| value.to_str().unwrap().to_owned())
+}
+
+fn app() -> impl Service<Request<Body>, Response = Response<Body>, Error = Infallible, Future: Send> + Clone {
+    inner(Arc::new(AtomicUsize::new(0)))
+}
+
+/// Layers derived by setters from one base that was never compiled each compile their own
+/// settings, whichever is compiled first. (Were the base's policy cache carried along by `clone`
+/// and kept by the setters, the first one compiled would answer for all of them: `bad.validate()`
+/// passing, `reload(bad)` installing a sibling's policy.)
+#[tokio::test]
+async fn layers_derived_from_one_base_stay_independent() {
+    let base = CorsLayer::new().allow_methods([Method::PUT]).max_age(Duration::from_secs(100));
+    let a = base.clone().allow_origins([A]);
+    let b = base.clone().allow_origins([B]);
+    let bad = base.clone().allow_credentials(true).allow_any_origin();
+
+    // A valid sibling compiled first.
+    a.validate().unwrap();
+    assert_eq!(allowed_by(a.layer(app()), A).await.as_deref(), Some(A));
+    assert_eq!(bad.validate().unwrap_err().problems(), &[ConfigProblem::CredentialsWithAnyOrigin]);
+    assert_eq!(allowed_by(b.layer(app()), B).await.as_deref(), Some(B));
+    assert_eq!(allowed_by(b.layer(app()), A).await, None);
+    assert_eq!(allowed_by(a.layer(app()), B).await, None);
+    assert_eq!(base.validate().unwrap_err().problems(), &[ConfigProblem::NoOriginPolicy]);
+
+    // A reload refuses the derived invalid layer, and the policy in use stays `a`'s.
+    let (layer, handle) = a.clone().reloadable().unwrap();
+    let error = handle.reload(bad.clone()).unwrap_err();
+    assert_eq!(error.problems(), &[ConfigProblem::CredentialsWithAnyOrigin]);
+    assert_eq!(allowed_by(layer.layer(app()), A).await.as_deref(), Some(A));
+    assert_eq!(allowed_by(layer.layer(app()), "https://anyone.example").await, None);
+    handle.reload(b.clone()).unwrap();
+    assert_eq!(allowed_by(layer.layer(app()), B).await.as_deref(), Some(B));
+    assert_eq!(allowed_by(layer.layer(app()), A).await, None);
+
+    // The invalid sibling compiled first: the valid ones are not refused for its problem.
+    let base = CorsLayer::new().allow_methods([Method::PUT]);
+    let bad = base.clone().allow_any_origin().allow_credentials(true);
+    let good = base.clone().allow_origins([A]);
+    assert_eq!(bad.validate().unwrap_err().problems(), &[ConfigProblem::CredentialsWithAnyOrigin]);
+    handle.reload(good.clone()).unwrap();
+    assert_eq!(allowed_by(layer.layer(app()), A).await.as_deref(), Some(A));
+    assert_eq!(allowed_by(good.layer(app()), A).await.as_deref(), Some(A));
+    assert!(good.clone().reloadable().is_ok());
+}

@@ -13,7 +13,7 @@ use std::time::Duration;
 use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 use support::{request, send, Inner};
-use tower_cors::{AllowOrigin, CorsLayer};
+use tower_cors::{AllowOrigin, AllowPrivateNetwork, CorsLayer};
 
 const ACAO: &str = "access-control-allow-origin";
 const ACAC: &str = "access-control-allow-credentials";
@@ -32,6 +32,7 @@ const ANY_PREFLIGHT_VARY: &str = "access-control-request-method, access-control-
 
 const APP: &str = "https://app.example.com";
 const EVIL: &str = "https://evil.example.com";
+const INTRANET: &str = "https://intranet.example";
 
 fn x_custom() -> HeaderName {
     HeaderName::from_static("x-custom")
@@ -71,6 +72,10 @@ fn config(name: &str) -> CorsLayer {
         "passthrough" => list().allow_methods([Method::PUT]).preflight_passthrough(true),
         "status-200" => list().preflight_status(StatusCode::OK),
         "private-network" => list().allow_private_network(true),
+        // `*` for every origin, but the private network answer depends on the origin.
+        "any+private-network-predicate" => CorsLayer::new()
+            .allow_any_origin()
+            .allow_private_network(AllowPrivateNetwork::predicate(|origin, _| origin == INTRANET)),
         "predicate" => CorsLayer::new().allow_origin(
             AllowOrigin::predicate(|origin: &HeaderValue, _| origin.as_bytes().ends_with(b".tenant.example"))
                 .vary([HOST]),
@@ -233,6 +238,12 @@ fn cases() -> Vec<Case> {
         case("#http-requests: OPTIONS+ACRM without Origin is not a preflight", "list", "OPTIONS", &[(ACRM, "PUT")])
             .withheld(),
         get("#cors-check: allowed origin echoed byte for byte", "list", APP).granted(APP).lacks(ACEH),
+        // `#cors-protocol-and-credentials`: the policy decides credentials, not the app, whose own
+        // `true` would let a credentialed fetch read a response the policy grants without them.
+        get("the app's own ACAC true removed without credentials", "list", APP)
+            .inner_header(ACAC, "true")
+            .granted(APP)
+            .lacks(ACEH),
         get("#cors-check: disallowed origin gets no grant", "list", EVIL).withheld(),
         get("#cors-check: trailing slash never matches", "list", "https://app.example.com/").withheld(),
         get("#cors-check: case differs, no match", "list", "https://APP.example.com").withheld(),
@@ -489,6 +500,7 @@ fn cases() -> Vec<Case> {
         // a malformed one, and `*` grants it nothing another origin would not get.
         get("#cors-check: * does not read the Origin, malformed or not", "any", "not an origin").any_granted(),
         case("#cors-protocol-and-http-caches: * without Origin too, and no Vary", "any", "GET", &[]).any_granted(),
+        get("the app's own ACAC true removed under *", "any", APP).inner_header(ACAC, "true").any_granted(),
         case("#cors-protocol-and-http-caches: the app's Vary is kept as it is", "any", "GET", &[])
             .inner_header(VARY, "accept-encoding")
             .any_granted()
@@ -780,6 +792,29 @@ fn cases() -> Vec<Case> {
             .has(VARY, pnav),
         refused_preflight("PNA: refused origin learns nothing", "private-network", EVIL, "POST", &[(ACRPN, "true")])
             .has(VARY, pnav),
+        // ---- "any+private-network-predicate" ----
+        // `#cors-protocol-and-http-caches`: the answer depends on `Origin`, so it varies on it,
+        // under `*` too; a cache would otherwise serve one origin's answer to another.
+        preflight(
+            "PNA predicate under *: granted, varies on Origin",
+            "any+private-network-predicate",
+            INTRANET,
+            "POST",
+            &[(ACRPN, "true")],
+        )
+        .has(ACAO, "*")
+        .has(ACAPN, "true")
+        .has(VARY, pnav),
+        preflight(
+            "PNA predicate under *: withheld, varies on Origin",
+            "any+private-network-predicate",
+            EVIL,
+            "POST",
+            &[(ACRPN, "true")],
+        )
+        .has(ACAO, "*")
+        .has(VARY, pnav),
+        get("PNA predicate under *: actual responses do not vary", "any+private-network-predicate", EVIL).any_granted(),
         // ---- "predicate" ----
         get("custom policy: allowed", "predicate", "https://acme.tenant.example")
             .has(ACAO, "https://acme.tenant.example")

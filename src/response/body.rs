@@ -213,7 +213,7 @@ mod tests {
 
     use axum::body::Bytes;
     use http_body::Body;
-    use http_body_util::Full;
+    use http_body_util::{BodyExt, Full};
 
     use super::{BodyKind, CorsBody, KeepBody, WrapBody};
 
@@ -281,6 +281,37 @@ mod tests {
         assert!(matches!(other.as_mut().poll_frame(&mut Context::from_waker(&waker)), Poll::Ready(None)));
         // A kept body type's is its default.
         assert_eq!(<KeepBody as BodyKind<String>>::text(Bytes::from_static(b"refused")), "");
+    }
+
+    /// HTTP trailers (a native gRPC response's `grpc-status`) are a frame of their own after the
+    /// data: the inner body's last frame passes through as it is.
+    #[test]
+    fn the_inner_bodys_trailers_pass_through() {
+        let mut trailers = http::HeaderMap::new();
+        trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+        let inner = Full::new(Bytes::from_static(b"[1]")).with_trailers(std::future::ready(Some(Ok(trailers))));
+        let waker = Waker::from(Arc::new(Noop));
+        let mut cx = Context::from_waker(&waker);
+        let mut body = pin!(CorsBody::new(inner));
+        let mut data = Vec::new();
+        let mut received = Vec::new();
+        loop {
+            match body.as_mut().poll_frame(&mut cx) {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(bytes) => data.push(bytes),
+                    Err(frame) => match frame.into_trailers() {
+                        Ok(trailers) => received.push(trailers),
+                        Err(_) => panic!("a frame is data or trailers"),
+                    },
+                },
+                Poll::Ready(Some(Err(error))) => match error {},
+                Poll::Ready(None) => break,
+                Poll::Pending => panic!("always ready"),
+            }
+        }
+        assert_eq!(data, [Bytes::from_static(b"[1]")]);
+        assert_eq!(received.len(), 1, "one trailers frame, after the data: {received:?}");
+        assert_eq!(received[0]["grpc-status"], "0");
     }
 
     #[test]
