@@ -1117,7 +1117,7 @@ async fn debug_mode_names_the_cause_in_the_chromium_console() {
             let seen = debug_mode::probe(Engine::Chromium, Some(&browser), origin, &url, &cause.options()).await;
             let (outcome, reason) = seen.unwrap_or_else(|e| (format!("not run: {e}"), None));
             println!("console  {} ({api_name}): {outcome}: {}", cause.name, reason.as_deref().unwrap_or("no reason"));
-            if outcome != "blocked" || reason.as_deref() != Some(expected.as_str()) {
+            if outcome != debug_mode::script_error(Engine::Chromium) || reason.as_deref() != Some(expected.as_str()) {
                 failures
                     .push(format!("{} ({api_name}): {outcome}, reason {reason:?}, expected {expected:?}", cause.name));
             }
@@ -1145,7 +1145,7 @@ async fn debug_mode_names_the_cause_in_the_chromium_console() {
 /// engine's own reason without debug mode and with it, read where that engine writes it (see
 /// `browser/debug_mode.rs`: Chromium's console through ChromeDriver, Firefox's browser console in
 /// its chrome context, WebKit's console from a MiniBrowser's output), and that the script was
-/// blocked. Prints `engine NAME: debug mode: N reasons, M as expected` per engine.
+/// blocked with the engine's one error for every cause (`debug_mode::script_error`). Prints `engine NAME: debug mode: N reasons, M as expected` per engine.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs browsers and their WebDriver servers: cargo test --test browser -- --ignored (or .ci/browser.sh)"]
 async fn debug_mode_names_the_cause_in_every_engine() {
@@ -1178,7 +1178,7 @@ async fn debug_mode_names_the_cause_in_every_engine() {
                     reason.as_deref().unwrap_or("no reason")
                 );
                 count += 1;
-                if outcome != "blocked" || reason.as_deref() != Some(expected.as_str()) {
+                if outcome != debug_mode::script_error(engine) || reason.as_deref() != Some(expected.as_str()) {
                     failed += 1;
                     failures.push(format!(
                         "{} {} ({api_name}): {outcome}, reason {reason:?}, expected {expected:?}",

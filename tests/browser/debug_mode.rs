@@ -17,7 +17,7 @@ use super::servers::{self, Log};
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// The page the debug-mode tests run in: `probe` fetches and says whether the response was
-/// readable; opened with `#[url, options]` (percent-encoded JSON) it probes at once and logs the
+/// readable, or the error the script received; opened with `#[url, options]` (percent-encoded JSON) it probes at once and logs the
 /// outcome to the console, for WebKit, whose console is read from its output.
 const PAGE: &str = r#"<!doctype html>
 <meta charset="utf-8">
@@ -28,7 +28,7 @@ async function probe(url, options) {
     const response = await fetch(url, options);
     return "readable " + response.status;
   } catch (error) {
-    return "blocked";
+    return "blocked: " + error.name + ": " + error.message;
   }
 }
 if (location.hash.length > 1) {
@@ -68,6 +68,15 @@ pub(crate) struct Cause {
     pub(crate) chromium: [String; 2],
     pub(crate) firefox: [String; 2],
     pub(crate) webkit: [String; 2],
+}
+
+/// What `fetch()` rejects with in `engine`, whatever the cause: the script never learns why.
+pub(crate) fn script_error(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Chromium => "blocked: TypeError: Failed to fetch",
+        Engine::Firefox => "blocked: TypeError: NetworkError when attempting to fetch resource.",
+        Engine::WebKit => "blocked: TypeError: Load failed",
+    }
 }
 
 impl Cause {
@@ -255,8 +264,8 @@ impl Sites {
     }
 }
 
-/// `fetch(url, options)` from `origin`'s page in `engine`: what the script saw (`blocked` or
-/// `readable STATUS`) and the engine's reason, as its console gives it (the page's origin written
+/// `fetch(url, options)` from `origin`'s page in `engine`: what the script saw (`readable STATUS`,
+/// or `blocked: ` and the error it received) and the engine's reason, as its console gives it (the page's origin written
 /// `ORIGIN`). `browser` is the engine's WebDriver session (none for WebKit, which runs a
 /// MiniBrowser of its own for each fetch).
 pub(crate) async fn probe(
