@@ -31,9 +31,9 @@
 //! | `a.localhost`, `a.b.localhost` resolve to loopback | yes | yes | yes |
 //! | Every other case: what the page read, what reached the server and the application | the same | the same | the same |
 //!
-//! The console's error texts differ (and are not asserted). tower-cors's answers are the same in
-//! all three: only Firefox's use of its preflight cache early in a session differs, one more
-//! preflight at most.
+//! The console's error texts differ, and the cases do not assert them; the debug-mode tests do,
+//! in each engine (`browser/debug_mode.rs`). tower-cors's answers are the same in all three: only
+//! Firefox's use of its preflight cache early in a session differs, one more preflight at most.
 //!
 //! Each case also runs through the test kit (`tower_cors::testing`, `browser/kit.rs`) with the
 //! same policy, application and request, in-process; its observation must equal each engine's,

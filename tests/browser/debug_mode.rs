@@ -95,36 +95,40 @@ impl Cause {
     }
 }
 
-/// The causes, measured on 2026-12-07 with Chromium 156.0.8078.129, Firefox ESR 153.8.0 and
-/// WebKitGTK 2.50.6. Without debug mode every preflight refusal reads alike (no grant, 403);
-/// with it, an allowed origin's preflight refused for its method or a header names that method
-/// or header, in every engine but in Firefox's words for a method (it does not name it).
-pub(crate) fn causes() -> Vec<Cause> {
-    let two = |without: &str, with: &str| [without.to_owned(), with.to_owned()];
-    let header_cause = |name, apis, method, headers, refused: &str| {
-        Cause {
+/// A preflight refused for one header, `refused`, from the allowed page.
+fn header_cause(
+    name: &'static str,
+    apis: [&'static str; 2],
+    method: &'static str,
+    headers: Vec<(&'static str, &'static str)>,
+    refused: &str,
+) -> Cause {
+    let chromium =
+        format!("Request header field {refused} is not allowed by Access-Control-Allow-Headers in preflight response.");
+    let firefox = format!(
+        "(Reason: header ‘{refused}’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight \
+         response)."
+    );
+    let webkit =
+        format!("Request header field {} is not allowed by Access-Control-Allow-Headers.", webkit_spelling(refused));
+    Cause {
         name,
         allowed_page: true,
         apis,
         method,
         headers,
-        chromium: two(
-            PREFLIGHT_NO_ACAO,
-            &format!("Request header field {refused} is not allowed by Access-Control-Allow-Headers in preflight response."),
-        ),
-        firefox: two(
-            FIREFOX_PREFLIGHT_NO_ACAO,
-            &format!(
-                "(Reason: header ‘{refused}’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS \
-                 preflight response)."
-            ),
-        ),
-        webkit: two(
-            WEBKIT_PREFLIGHT_403,
-            &format!("Request header field {} is not allowed by Access-Control-Allow-Headers.", webkit_spelling(refused)),
-        ),
+        chromium: [PREFLIGHT_NO_ACAO.into(), chromium],
+        firefox: [FIREFOX_PREFLIGHT_NO_ACAO.into(), firefox],
+        webkit: [WEBKIT_PREFLIGHT_403.into(), webkit],
     }
-    };
+}
+
+/// The causes, measured on 2026-12-07 with Chromium 156.0.8078.129, Firefox ESR 153.8.0 and
+/// WebKitGTK 2.50.6. Without debug mode every preflight refusal reads alike (no grant, 403);
+/// with it, an allowed origin's preflight refused for its method or a header names that method
+/// or header in every engine (Firefox's words for a method do not name the method).
+pub(crate) fn causes() -> Vec<Cause> {
+    let two = |without: &str, with: &str| [without.to_owned(), with.to_owned()];
     vec![
         Cause {
             name: "method not allowed",
@@ -265,8 +269,8 @@ impl Sites {
 }
 
 /// `fetch(url, options)` from `origin`'s page in `engine`: what the script saw (`readable STATUS`,
-/// or `blocked: ` and the error it received) and the engine's reason, as its console gives it (the page's origin written
-/// `ORIGIN`). `browser` is the engine's WebDriver session (none for WebKit, which runs a
+/// or `blocked: ` and the error it received) and the engine's reason, as its console gives it
+/// (the page's origin written `ORIGIN`). `browser` is the engine's WebDriver session (none for WebKit, which runs a
 /// MiniBrowser of its own for each fetch).
 pub(crate) async fn probe(
     engine: Engine,
