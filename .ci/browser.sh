@@ -48,6 +48,7 @@ xvfb-run -a -s "-screen 0 1280x1024x24" \
 grep -Eq '^test result: ok\. [1-9][0-9]* passed' "$log" || fail "nothing ran"
 grep -Eq '^test debug_mode_names_the_cause_in_the_chromium_console \.\.\. ok' "$log" \
     || fail "debug mode's console messages were not checked in Chromium"
+grep -Eq '^test debug_mode_names_the_cause_in_every_engine \.\.\. ok' "$log" || fail "debug mode's messages were not checked in every engine"
 grep -Eq '^test cors_over_http2_in_every_installed_engine \.\.\. ok' "$log" || fail "HTTP/2 was not checked in the browsers"
 echo
 for engine in ${engines//,/ }; do
@@ -55,6 +56,7 @@ for engine in ${engines//,/ }; do
     [ -n "$summary" ] || fail "$engine ran no case"
     grep -Eq "^engine $engine: [1-9][0-9]* cases, " <<<"$summary" || fail "$summary"
     grep -Eq "^engine $engine: demo page as expected" "$log" || fail "$engine did not check the demo page"
+    grep -Eq "^engine $engine: debug mode: [1-9][0-9]* reasons, " "$log" || fail "$engine did not check debug mode's messages"
     # The test kit's verdicts, compared with this engine's on every case it ran.
     kit="$(grep -E "^kit vs $engine: [0-9]+ cases compared, " "$log" || true)"
     grep -Eq "^kit vs $engine: [1-9][0-9]* cases compared, .* 0 disagreements$" <<<"$kit" || fail "kit vs $engine: ${kit:-not compared}"

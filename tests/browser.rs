@@ -31,9 +31,9 @@
 //! | `a.localhost`, `a.b.localhost` resolve to loopback | yes | yes | yes |
 //! | Every other case: what the page read, what reached the server and the application | the same | the same | the same |
 //!
-//! The console's error texts differ (and are not asserted). tower-cors's answers are the same in
-//! all three: only Firefox's use of its preflight cache early in a session differs, one more
-//! preflight at most.
+//! The console's error texts differ, and the cases do not assert them; the debug-mode tests do,
+//! in each engine (`browser/debug_mode.rs`). tower-cors's answers are the same in all three: only
+//! Firefox's use of its preflight cache early in a session differs, one more preflight at most.
 //!
 //! Each case also runs through the test kit (`tower_cors::testing`, `browser/kit.rs`) with the
 //! same policy, application and request, in-process; its observation must equal each engine's,
@@ -57,6 +57,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 // The demo, so that the page a newcomer opens first is checked here too.
+#[path = "browser/debug_mode.rs"]
+mod debug_mode;
 #[allow(dead_code)]
 #[path = "../examples/demo.rs"]
 mod demo;
@@ -1086,10 +1088,12 @@ async fn demo_table(browser: &Browser, url: &str) -> Result<Value, String> {
     Err(format!("{url}: no summary after 10 s"))
 }
 
-/// Debug mode in Chromium: for each refusal cause, the console's reason without debug mode and
-/// with it. With it, a preflight refused for its method or headers from an allowed origin names
-/// the method or header; a refused origin reads the same either way, as debug mode never grants
-/// one.
+/// Debug mode in Chromium and in the test kit: for each refusal cause (`debug_mode::causes`), the
+/// console's reason without debug mode and with it, and the kit's words for the same request
+/// through the same layer, which must be Chromium's. With debug mode, a preflight refused for its
+/// method or headers from an allowed origin names the method or the header that is refused (not
+/// the first requested: `content-type,x-tenant` with `content-type` allowed names `x-tenant`); a
+/// refused origin reads the same either way, as debug mode never grants one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and chromedriver: cargo test --test browser -- --ignored (or .ci/browser.sh)"]
 async fn debug_mode_names_the_cause_in_the_chromium_console() {
@@ -1097,120 +1101,96 @@ async fn debug_mode_names_the_cause_in_the_chromium_console() {
         println!("engine chromium: not installed ({why}), debug mode's console messages not checked");
         return;
     }
-    let page_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let other_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let page = format!("http://127.0.0.1:{}", page_listener.local_addr().unwrap().port());
-    let other = format!("http://127.0.0.1:{}", other_listener.local_addr().unwrap().port());
-    servers::serve(page_listener, servers::page());
-    servers::serve(other_listener, servers::page());
-    let log = Log::default();
-    let policy = |debug: bool| {
-        CorsLayer::new()
-            .allow_origins([page.as_str()])
-            .allow_methods([http::Method::PUT])
-            .allow_headers([http::header::CONTENT_TYPE])
-            .debug(debug)
-    };
-    let any_header = |debug: bool| CorsLayer::new().allow_origins([page.as_str()]).allow_any_header().debug(debug);
-    let mut apis = Vec::new();
-    for (name, cors) in
-        [("plain", policy(false)), ("debug", policy(true)), ("any", any_header(false)), ("any-debug", any_header(true))]
-    {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        apis.push((name, format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port()), cors.clone()));
-        servers::serve(listener, servers::api(name, &log, cors));
-    }
-    let api = |name: &str| {
-        apis.iter().find(|(n, _, _)| *n == name).map(|(_, url, cors)| (url.clone(), cors.clone())).unwrap()
-    };
-
-    const NO_ACAO: &str = "No 'Access-Control-Allow-Origin' header is present on the requested resource.";
-    const PREFLIGHT_NO_ACAO: &str = "Response to preflight request doesn't pass access control check: No \
-                                     'Access-Control-Allow-Origin' header is present on the requested resource.";
-    // The cause, the page, the API pair, the method and a header the script sets, and Chromium's
-    // reason without and with debug mode.
-    type Cause<'a> = (&'a str, &'a str, [&'static str; 2], &'a str, Option<(&'a str, &'a str)>, &'a str, &'a str);
-    let causes: [Cause<'_>; 5] = [
-        (
-            "method not allowed",
-            &page,
-            ["plain", "debug"],
-            "DELETE",
-            None,
-            PREFLIGHT_NO_ACAO,
-            "Method DELETE is not allowed by Access-Control-Allow-Methods in preflight response.",
-        ),
-        (
-            "header not allowed",
-            &page,
-            ["plain", "debug"],
-            "PUT",
-            Some(("x-foo", "1")),
-            PREFLIGHT_NO_ACAO,
-            "Request header field x-foo is not allowed by Access-Control-Allow-Headers in preflight response.",
-        ),
-        (
-            "authorization under any header",
-            &page,
-            ["any", "any-debug"],
-            "GET",
-            Some(("authorization", "Bearer t")),
-            PREFLIGHT_NO_ACAO,
-            "Request header field authorization is not allowed by Access-Control-Allow-Headers in preflight response.",
-        ),
-        (
-            "origin not allowed, preflight",
-            &other,
-            ["plain", "debug"],
-            "PUT",
-            None,
-            PREFLIGHT_NO_ACAO,
-            PREFLIGHT_NO_ACAO,
-        ),
-        ("origin not allowed, GET", &other, ["plain", "debug"], "GET", None, NO_ACAO, NO_ACAO),
-    ];
-
+    let sites = debug_mode::Sites::start().await;
+    let causes = debug_mode::causes();
     let browser = Browser::start(Engine::Chromium).await.unwrap();
     println!("engine chromium: {} (debug mode's console messages)", browser.version());
     let mut failures = Vec::new();
-    for (n, (cause, origin, pair, method, header, without, with)) in causes.iter().enumerate() {
-        for (api_name, expected) in [(pair[0], without), (pair[1], with)] {
-            let (api_origin, cors) = api(api_name);
+    for (n, cause) in causes.iter().enumerate() {
+        let origin = sites.origin(cause);
+        for (api_name, expected) in cause.apis.iter().zip(&cause.chromium) {
+            let (api_origin, cors) = sites.api(api_name);
             let url = format!("{api_origin}/debug-{n}");
-            let headers = header.map_or(String::new(), |(name, value)| format!("{{'{name}': '{value}'}}"));
-            let options =
-                format!("{{method: '{method}', headers: {}}}", if headers.is_empty() { "{}" } else { &headers });
-            browser.goto(&format!("{origin}/")).await.unwrap();
-            browser.console().await.unwrap();
-            let script =
-                format!("return fetch(arguments[0], {options}).then(r => 'readable ' + r.status, e => 'blocked')");
-            let outcome = browser.run(&script, vec![Value::from(url.as_str())]).await.unwrap();
-            let messages = browser.console().await.unwrap();
-            let reason = messages.iter().find_map(|line| {
-                line.split_once("has been blocked by CORS policy: ").map(|(_, reason)| reason.to_owned())
-            });
-            let shown =
-                messages.iter().find(|line| line.contains("blocked by CORS policy")).cloned().unwrap_or_default();
-            println!("console  {cause} ({api_name}): {shown}");
-            if outcome != "blocked" || reason.as_deref() != Some(*expected) {
-                failures.push(format!("{cause} ({api_name}): {outcome}, reason {reason:?}, expected {expected:?}"));
+            let seen = debug_mode::probe(Engine::Chromium, Some(&browser), origin, &url, &cause.options()).await;
+            let (outcome, reason) = seen.unwrap_or_else(|e| (format!("not run: {e}"), None));
+            println!("console  {} ({api_name}): {outcome}: {}", cause.name, reason.as_deref().unwrap_or("no reason"));
+            if outcome != debug_mode::script_error(Engine::Chromium) || reason.as_deref() != Some(expected.as_str()) {
+                failures
+                    .push(format!("{} ({api_name}): {outcome}, reason {reason:?}, expected {expected:?}", cause.name));
             }
             // The test kit, on the same request through the same layer in-process, must give
             // Chromium's own words.
             let mut app = servers::api(api_name, &Log::default(), cors);
-            let mut request = http::Request::builder().method(*method).uri(url.as_str());
-            if let Some((name, value)) = header {
+            let mut request = http::Request::builder().method(cause.method).uri(url.as_str());
+            for (name, value) in &cause.headers {
                 request = request.header(*name, *value);
             }
             let request = request.body(axum::body::Body::empty()).unwrap();
             let kit = tower_cors::testing::Browser::at(origin).fetch(&mut app, request).await;
             let kit_reason = kit.blocked().map(|blocked| blocked.to_string());
-            if kit_reason.as_deref() != Some(*expected) {
-                failures.push(format!("{cause} ({api_name}): the kit says {kit_reason:?}, Chromium {expected:?}"));
+            if kit_reason.as_deref() != Some(expected.as_str()) {
+                failures
+                    .push(format!("{} ({api_name}): the kit says {kit_reason:?}, Chromium {expected:?}", cause.name));
             }
         }
     }
     browser.stop().await;
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Debug mode in every installed engine: for each refusal cause (`debug_mode::causes`), each
+/// engine's own reason without debug mode and with it, read where that engine writes it (see
+/// `browser/debug_mode.rs`: Chromium's console through ChromeDriver, Firefox's browser console in
+/// its chrome context, WebKit's console from a MiniBrowser's output), and that the script was
+/// blocked with the engine's one error for every cause (`debug_mode::script_error`). Prints `engine NAME: debug mode: N reasons, M as expected` per engine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs browsers and their WebDriver servers: cargo test --test browser -- --ignored (or .ci/browser.sh)"]
+async fn debug_mode_names_the_cause_in_every_engine() {
+    let sites = debug_mode::Sites::start().await;
+    let causes = debug_mode::causes();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for engine in Engine::ALL {
+        if let Err(why) = engine.installed() {
+            println!("engine {}: not installed ({why}), debug mode not checked", engine.name());
+            continue;
+        }
+        ran += 1;
+        // WebKit runs a MiniBrowser of its own per fetch, without WebDriver.
+        let browser = match engine {
+            Engine::WebKit => None,
+            _ => Some(Browser::start(engine).await.unwrap()),
+        };
+        let (mut count, mut failed) = (0, 0);
+        for (n, cause) in causes.iter().enumerate() {
+            let origin = sites.origin(cause);
+            for (api_name, expected) in cause.apis.iter().zip(cause.expected(engine)) {
+                let url = format!("{}/debug-{}-{n}", sites.api(api_name).0, engine.name());
+                let seen = debug_mode::probe(engine, browser.as_ref(), origin, &url, &cause.options()).await;
+                let (outcome, reason) = seen.unwrap_or_else(|e| (format!("not run: {e}"), None));
+                println!(
+                    "console  {} {} ({api_name}): {outcome}: {}",
+                    engine.name(),
+                    cause.name,
+                    reason.as_deref().unwrap_or("no reason")
+                );
+                count += 1;
+                if outcome != debug_mode::script_error(engine) || reason.as_deref() != Some(expected.as_str()) {
+                    failed += 1;
+                    failures.push(format!(
+                        "{} {} ({api_name}): {outcome}, reason {reason:?}, expected {expected:?}",
+                        engine.name(),
+                        cause.name
+                    ));
+                }
+            }
+        }
+        if let Some(browser) = browser {
+            browser.stop().await;
+        }
+        println!("engine {}: debug mode: {count} reasons, {} as expected", engine.name(), count - failed);
+    }
+    assert!(ran > 0, "no browser engine is installed");
     assert!(failures.is_empty(), "{failures:#?}");
 }
 

@@ -89,13 +89,15 @@ impl Engine {
     }
 
     /// The driver's command line, listening on `port` (and, for geckodriver, with a free port for
-    /// WebDriver BiDi, so that two sessions at once do not both ask for its default 9222).
+    /// WebDriver BiDi, so that two sessions at once do not both ask for its default 9222, and with
+    /// access to Firefox's own chrome context, where `Browser::firefox_console` reads its console).
     fn driver_args(self, port: u16) -> Result<Vec<String>, Error> {
         Ok(match self {
             Self::Chromium | Self::WebKit => vec![format!("--port={port}")],
             Self::Firefox => {
                 let bidi = free_port()?;
-                vec!["--port".into(), port.to_string(), "--websocket-port".into(), bidi.to_string()]
+                let (port, bidi) = (port.to_string(), bidi.to_string());
+                vec!["--port".into(), port, "--websocket-port".into(), bidi, "--allow-system-access".into()]
             }
         })
     }
@@ -267,18 +269,43 @@ impl Browser {
     /// The console messages logged since the last call (Chromium only: ChromeDriver's log
     /// endpoint, which the W3C protocol lacks).
     pub(crate) async fn console(&self) -> Result<Vec<String>, Error> {
+        let answer = self.post("se/log", json!({ "type": "browser" })).await?;
+        let entries = answer["value"].as_array().ok_or_else(|| format!("not a log: {answer}"))?;
+        Ok(entries.iter().filter_map(|entry| entry["message"].as_str().map(str::to_owned)).collect())
+    }
+
+    /// Firefox only: the errors in Firefox's own console (its CORS messages among them, which no
+    /// script and no WebDriver log can read), oldest first, emptied after reading. They are read
+    /// in the browser's chrome context (geckodriver's `moz/context`, allowed by
+    /// `--allow-system-access`); the session is back in the page's context afterwards.
+    pub(crate) async fn firefox_console(&self) -> Result<Vec<String>, Error> {
+        self.post("moz/context", json!({ "context": "chrome" })).await?;
+        let script = "const messages = Services.console.getMessageArray() ?? []; Services.console.reset(); \
+                      return messages.filter((m) => m instanceof Ci.nsIScriptError).map((m) => m.errorMessage);";
+        let read = self.client.execute(script, vec![]).await;
+        self.post("moz/context", json!({ "context": "content" })).await?;
+        let read = read?;
+        let messages = read.as_array().ok_or_else(|| format!("not a list: {read}"))?;
+        Ok(messages.iter().filter_map(|message| message.as_str().map(str::to_owned)).collect())
+    }
+
+    /// POSTs `body` to the session's `command` on the driver itself, for the commands fantoccini
+    /// does not know (the drivers' own extensions).
+    async fn post(&self, command: &str, body: Value) -> Result<Value, Error> {
         use http_body_util::{BodyExt, Full};
         let session = self.client.session_id().await?.ok_or("no session")?;
         let client =
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build::<_, Full<axum::body::Bytes>>(HttpConnector::new());
-        let request = http::Request::post(format!("http://127.0.0.1:{}/session/{session}/se/log", self.port))
+        let request = http::Request::post(format!("http://127.0.0.1:{}/session/{session}/{command}", self.port))
             .header("content-type", "application/json")
-            .body(Full::new(axum::body::Bytes::from_static(br#"{"type":"browser"}"#)))?;
-        let body = client.request(request).await?.into_body().collect().await?.to_bytes();
-        let answer: Value = serde_json::from_slice(&body)?;
-        let entries = answer["value"].as_array().ok_or_else(|| format!("not a log: {answer}"))?;
-        Ok(entries.iter().filter_map(|entry| entry["message"].as_str().map(str::to_owned)).collect())
+            .body(Full::new(axum::body::Bytes::from(body.to_string())))?;
+        let answer = client.request(request).await?.into_body().collect().await?.to_bytes();
+        let answer: Value = serde_json::from_slice(&answer)?;
+        match answer["value"].get("error") {
+            Some(error) => Err(format!("{command}: {error}: {}", answer["value"]["message"]).into()),
+            None => Ok(answer),
+        }
     }
 
     /// Closes the session (which quits the browser), stops the driver and removes the profile.
@@ -322,4 +349,55 @@ async fn wait_until_listening(driver: &mut Child, name: &str, port: u16) -> Resu
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok(())
+}
+
+/// WebKit only: opens `url` in a MiniBrowser of its own (no WebDriver) that writes its console to
+/// its output, and returns the console's lines (`CONSOLE SECURITY ERROR ...`, `CONSOLE LOG ...`)
+/// up to the first that contains `last`, within 20 s. A MiniBrowser under WebDriver (`--automation`),
+/// like one in `--private` mode, does not apply the command line's settings to its view, and
+/// WebDriver has no console log for WebKit, so this is the one way to read WebKit's own CORS
+/// messages: `fetch()` rejects with "Load failed" whatever the cause. The browser's data and cache
+/// folders are fresh for each call; it needs a display (`xvfb-run -a`).
+pub(crate) async fn webkit_console(url: &str, last: &str) -> Result<Vec<String>, Error> {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    if std::env::var_os("DISPLAY").is_none() {
+        return Err("WebKit needs a display: run the tests under `xvfb-run -a` (.ci/browser.sh does)".into());
+    }
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
+    let home = std::env::temp_dir().join(format!("tower-cors-minibrowser-{}-{nanos}", std::process::id()));
+    let browser = Engine::WebKit.browser();
+    // The console goes to standard error, line by line.
+    let mut child = Command::new(&browser)
+        .arg("--enable-write-console-messages-to-stdout=true")
+        .arg(url)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", browser.display()))?;
+    let mut lines = BufReader::new(child.stderr.take().ok_or("no standard error")?).lines();
+    let mut console = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = lines.next_line().await? {
+            if let Some(at) = line.find("CONSOLE ") {
+                console.push(line[at..].to_owned());
+            }
+            if line.contains(last) {
+                return Ok(());
+            }
+        }
+        Err::<(), Error>("MiniBrowser exited".into())
+    })
+    .await;
+    let _ = child.kill().await;
+    let _ = std::fs::remove_dir_all(&home);
+    match read {
+        Ok(Ok(())) => Ok(console),
+        Ok(Err(e)) => Err(format!("{e} before {last:?}; its console: {console:?}").into()),
+        Err(_) => Err(format!("no {last:?} within 20 s; the console: {console:?}").into()),
+    }
 }
