@@ -338,7 +338,9 @@ fn verdicts_and_the_display() {
         "CORS request from `https://evil.example`: refused: the origin is not allowed (origin_not_allowed)\n  \
          value: `https://evil.example`\n  hint: `https://evil.example` is not in allow_origins (configured: \
          `https://app.example.com`, `https://*.example.org`, `http://localhost:3000`)\n  the inner service \
-         answers\n  CORS headers:\n    vary: origin"
+         answers: the request still runs, only its response is withheld from the page (CORS governs reads, not \
+         writes); to stop it before the handler, call `block_disallowed_origins(true)`\n  CORS headers:\n    \
+         vary: origin"
     );
 
     // Browsers send `Origin` on same-origin POSTs: no grant needed, and not blocked.

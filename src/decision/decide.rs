@@ -3,9 +3,9 @@
 //! Classification follows the Fetch Standard's `#http-requests`: a request without `Origin`
 //! is not a CORS request; `OPTIONS` with `Origin` and `Access-Control-Request-Method` is a
 //! preflight; every other request with `Origin` is an actual CORS request. Every option
-//! (passthrough, blocking, the same-origin exemption, any origin) is applied here and nowhere
-//! else: the service carries out the [`Action`], and an async origin check only delays which of
-//! its two steps is taken.
+//! (passthrough, blocking, the same-origin exemption, the exempt paths, the WebSocket guard, any
+//! origin) is applied here and nowhere else: the service carries out the [`Action`], and an
+//! async origin check only delays which of its two steps is taken.
 
 use http::header::{GetAll, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN};
 use http::{HeaderMap, HeaderValue, Method};
@@ -15,7 +15,8 @@ use crate::config::allow_origin::BoxedCheck;
 use crate::config::origin::{is_visible_ascii, MAX_ORIGIN_LEN};
 use crate::decision::grant::{Action, Answer, Grant, OriginGrant, PreflightGrant, Reason, Refusal, Refused, Step};
 use crate::decision::head::RequestHead;
-use crate::decision::same_origin::is_same_origin;
+use crate::decision::same_origin::{cross_site_write, is_same_origin};
+use crate::decision::upgrade::is_websocket_handshake;
 use crate::policy::request_headers::{self, is_tchar, HeadersRefused, Requested};
 use crate::policy::rules::{OriginRule, Policy, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};
 use crate::words::same_bytes;
@@ -25,11 +26,14 @@ pub(crate) struct Decision<'a> {
     pub(crate) action: Action<BoxedCheck>,
     /// Set when the request is refused now; a refusal by an async check is known only later.
     pub(crate) refusal: Option<Refusal<'a>>,
+    /// For explanations: blocking let the request through because its path is exempt
+    /// ([`Policy::is_exempt`]).
+    pub(crate) exempt: bool,
 }
 
 impl Decision<'_> {
     fn now(step: Step) -> Self {
-        Self { action: Action::Now(step), refusal: None }
+        Self { action: Action::Now(step), refusal: None, exempt: false }
     }
 }
 
@@ -43,6 +47,12 @@ pub(crate) fn decide<'a>(policy: &Policy, request: &'a impl RequestHead) -> Deci
     let headers = request.headers();
     let mut origins = headers.get_all(ORIGIN).iter();
     let Some(origin) = origins.next() else {
+        // Only blocking asks more of a request without `Origin`.
+        if policy.block {
+            if let Some(site) = cross_site_write(request) {
+                return decide_cross_site_write(policy, request, site);
+            }
+        }
         return Decision::now(Step::Call(non_cors_grant(policy)));
     };
     let one_origin = origins.next().is_none();
@@ -53,6 +63,27 @@ pub(crate) fn decide<'a>(policy: &Policy, request: &'a impl RequestHead) -> Deci
     match request_method {
         Some(request_method) => decide_preflight(policy, request, origin, one_origin, request_method),
         None => decide_actual(policy, request, origin, one_origin),
+    }
+}
+
+/// Under blocking, a write without `Origin` that the browser says is cross-site or same-site (Go's
+/// `CrossOriginProtection` refuses it too): blocked, unless every origin is allowed or its path
+/// is exempt. Not a CORS request, so nothing is granted either way.
+#[cold]
+fn decide_cross_site_write<'a>(
+    policy: &Policy,
+    request: &impl RequestHead,
+    site: &'a HeaderValue,
+) -> Decision<'a> {
+    let exempt = policy.is_exempt(request.method(), request.uri().path());
+    if exempt || matches!(policy.origin, OriginRule::Any) {
+        return Decision { exempt, ..Decision::now(Step::Call(non_cors_grant(policy))) };
+    }
+    let refused = Refused { call: false, preflight: false, report: true, upgrade: false };
+    Decision {
+        action: refused_action(policy, refused),
+        refusal: Some(refuse(Reason::CrossSiteWithoutOrigin, site.as_bytes())),
+        exempt: false,
     }
 }
 
@@ -90,9 +121,10 @@ fn decide_actual<'a>(
                 action: Action::Check {
                     check: check(origin.clone(), parts),
                     allowed: Step::Call(Grant::Actual(OriginGrant::Echo(origin.clone()))),
-                    refused: refused_actual(policy, request, Some(origin)),
+                    refused: refused_actual(policy, request, Some(origin)).0,
                 },
                 refusal: None,
+                exempt: false,
             },
             None => {
                 let refusal = refuse(Reason::OriginNotAllowed, origin.as_bytes());
@@ -107,20 +139,30 @@ fn refused_actual_decision<'a>(
     policy: &Policy,
     request: &impl RequestHead,
     origin: Option<&HeaderValue>,
-    refusal: Refusal<'a>,
+    mut refusal: Refusal<'a>,
 ) -> Decision<'a> {
-    let refused = refused_actual(policy, request, origin);
-    Decision { action: refused_action(policy, refused), refusal: refused.report.then_some(refusal) }
+    let (refused, exempt) = refused_actual(policy, request, origin);
+    if refused.upgrade {
+        refusal.reason = Reason::WebSocketOriginNotAllowed;
+    }
+    Decision { action: refused_action(policy, refused), refusal: refused.report.then_some(refusal), exempt }
 }
 
-/// What happens to an actual request whose origin is refused. A same-origin request (browsers
-/// send `Origin` on same-origin `POST`s too) is neither blocked nor reported as refused.
+/// What happens to an actual request whose origin is refused, and whether an exempt path let
+/// it through. A same-origin request (browsers send `Origin` on same-origin `POST`s too) is
+/// neither blocked nor reported as refused. A WebSocket handshake is blocked under the upgrade
+/// guard even without blocking; a `POST` to an exempt path is not blocked.
 /// `origin`: the request's one `Origin`, `None` when it sent several.
-fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: Option<&HeaderValue>) -> Refused {
+fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: Option<&HeaderValue>) -> (Refused, bool) {
+    // Read only here, for a refused origin: no other request pays for it.
+    let upgrade = policy.guard_upgrades && is_websocket_handshake(request);
+    let block = policy.block || upgrade;
     // Without blocking or a trace to write, a same-origin request gets the same answer as any
     // refused one, so the question is not even asked.
-    let same_origin = (policy.block || cfg!(feature = "tracing")) && is_same_origin(request, origin);
-    Refused { call: !policy.block || same_origin, preflight: false, report: !same_origin }
+    let same_origin = (block || cfg!(feature = "tracing")) && is_same_origin(request, origin);
+    let exempt = block && !same_origin && policy.is_exempt(request.method(), request.uri().path());
+    let refused = Refused { call: !block || same_origin || exempt, preflight: false, report: !same_origin, upgrade };
+    (refused, exempt)
 }
 
 /// What to do with a refused request; in debug mode, explain it first.
@@ -132,7 +174,7 @@ fn refused_action(policy: &Policy, refused: Refused) -> Action<BoxedCheck> {
 }
 
 fn refused_preflight(policy: &Policy) -> Refused {
-    Refused { call: policy.passthrough, preflight: true, report: true }
+    Refused { call: policy.passthrough, preflight: true, report: true, upgrade: false }
 }
 
 fn decide_preflight<'a>(
@@ -142,8 +184,11 @@ fn decide_preflight<'a>(
     one_origin: bool,
     request_method: GetAll<'a, HeaderValue>,
 ) -> Decision<'a> {
-    let refused =
-        |refusal| Decision { action: refused_action(policy, refused_preflight(policy)), refusal: Some(refusal) };
+    let refused = |refusal| Decision {
+        action: refused_action(policy, refused_preflight(policy)),
+        refusal: Some(refusal),
+        exempt: false,
+    };
     if !one_origin {
         return refused(refuse(Reason::InvalidOrigin, origin.as_bytes()));
     }
@@ -186,6 +231,7 @@ fn decide_preflight<'a>(
         Some(check) => Decision {
             action: Action::Check { check, allowed: granted, refused: refused_preflight(policy) },
             refusal: None,
+            exempt: false,
         },
     }
 }

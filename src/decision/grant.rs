@@ -27,6 +27,8 @@ pub(crate) struct Refused {
     pub(crate) preflight: bool,
     /// Whether to report it as refused: not for a same-origin request, let through as such.
     pub(crate) report: bool,
+    /// A WebSocket handshake, answered 403 by the upgrade guard: reported under its own reason.
+    pub(crate) upgrade: bool,
 }
 
 impl Refused {
@@ -35,6 +37,15 @@ impl Refused {
         match self.call {
             true => Step::Call(self.grant()),
             false => Step::Answer(Answer::Forbidden { preflight }),
+        }
+    }
+
+    /// Why an async check's refusal is reported: the origin, or the origin of a WebSocket
+    /// handshake.
+    pub(crate) fn reason(self) -> Reason {
+        match self.upgrade {
+            true => Reason::WebSocketOriginNotAllowed,
+            false => Reason::OriginNotAllowed,
         }
     }
 

@@ -17,7 +17,7 @@ use crate::decision::grant::{Action, Answer, Grant, Step};
 use crate::decision::head::RequestHead;
 use crate::decision::reason::{shown_part, RefusalReason};
 use crate::decision::same_origin::is_same_origin;
-use crate::diagnosis::hint::hint;
+use crate::diagnosis::hint::{hint, REACHES_INNER_SERVICE};
 use crate::response::answer;
 use crate::response::compiled::Compiled;
 use crate::response::write::{write_grant, write_preflight_grant};
@@ -88,6 +88,11 @@ pub enum Verdict {
     /// needs no grant: browsers send `Origin` on same-origin `POST`s too. It reaches the inner
     /// service even under blocking.
     SameOrigin,
+    /// The origin is not allowed, but blocking lets the request through because it is a `POST`
+    /// to a path listed in
+    /// [`allow_cross_origin_posts_to`](crate::CorsLayer::allow_cross_origin_posts_to): it
+    /// reaches the inner service without a grant.
+    Exempt,
     /// An async origin check decides, which an explanation does not run: everything else
     /// passed, and [`headers`](Explanation::headers) and [`status`](Explanation::status) are
     /// what the layer does if the check allows the origin.
@@ -179,6 +184,7 @@ impl fmt::Display for Verdict {
             Verdict::Allowed => "allowed",
             Verdict::Refused => "refused",
             Verdict::SameOrigin => "same-origin, passed on without a grant",
+            Verdict::Exempt => "exempt from blocking by allow_cross_origin_posts_to, passed on without a grant",
             Verdict::AwaitsAsyncCheck => "decided by the async origin check",
         })
     }
@@ -200,6 +206,9 @@ impl fmt::Display for Explanation {
         }
         match self.status {
             Some(status) => write!(f, "\n  the layer answers {status} itself; the inner service is not called")?,
+            None if self.verdict == Verdict::Refused && self.kind == RequestKind::Actual => {
+                write!(f, "\n  the inner service answers: {REACHES_INNER_SERVICE}")?
+            }
             None => write!(f, "\n  the inner service answers")?,
         }
         if self.headers.is_empty() {
@@ -309,6 +318,7 @@ pub(crate) fn explain(compiled: &Compiled, request: &impl RequestHead) -> Explan
     let origin_lines = headers.get_all(ORIGIN).iter().count();
     let first_origin = headers.get(ORIGIN);
     let decision = decide(&compiled.policy, request);
+    let exempt = decision.exempt;
     let mut refusal = decision.refusal.map(|refused| Refusal {
         reason: refused.reason,
         value: shown(refused.value),
@@ -326,6 +336,9 @@ pub(crate) fn explain(compiled: &Compiled, request: &impl RequestHead) -> Explan
     if awaits_check {
         verdict = Verdict::AwaitsAsyncCheck;
     }
+    if exempt {
+        verdict = Verdict::Exempt;
+    }
     if verdict == Verdict::Refused
         && kind == RequestKind::Actual
         && origin_lines == 1
@@ -339,6 +352,7 @@ pub(crate) fn explain(compiled: &Compiled, request: &impl RequestHead) -> Explan
         let reason = RefusalReason::OriginNotAllowed;
         refusal = Some(Refusal { reason, value: shown(value), hint: hint(&compiled.settings, reason, value, 1) });
     }
+
     Explanation {
         kind,
         verdict,
