@@ -218,7 +218,8 @@ fn the_upgrade_guard_and_cross_site_writes_allocate_nothing() {
             ],
         )
     };
-    let mut h2_handshake = request(Method::CONNECT, &[(ORIGIN, b"https://evil.example.net"), (SEC_WEBSOCKET_VERSION, b"13")]);
+    let mut h2_handshake =
+        request(Method::CONNECT, &[(ORIGIN, b"https://evil.example.net"), (SEC_WEBSOCKET_VERSION, b"13")]);
     *h2_handshake.uri_mut() = "https://api.example.com/ws".parse().unwrap();
     let mut callback = request(Method::POST, &[(ORIGIN, b"https://evil.example.net"), (site.clone(), b"cross-site")]);
     *callback.uri_mut() = "/auth/callback".parse().unwrap();
@@ -234,7 +235,11 @@ fn the_upgrade_guard_and_cross_site_writes_allocate_nothing() {
             request(Method::POST, &[(ORIGIN, b"https://api.example.com"), (HOST, b"api.example.com")]),
             [200; 4].map(status),
         ),
-        ("cross-site write without Origin", request(Method::POST, &[(site, b"cross-site")]), [200, 200, 403, 403].map(status)),
+        (
+            "cross-site write without Origin",
+            request(Method::POST, &[(site, b"cross-site")]),
+            [200, 200, 403, 403].map(status),
+        ),
         ("exempt callback", callback, [200; 4].map(status)),
     ];
     let layers = [(true, false), (false, false), (true, true), (false, true)].map(|(guard, block)| {

@@ -146,12 +146,28 @@ const ROWS: [Row; 26] = [
     Row {
         path: "/ws",
         form: Form::Ws1,
-        ..row(OURS, "cross-site WebSocket handshake, HTTP/1.1", "GET", Is(ATTACKER), Some("cross-site"), Host::Server, false)
+        ..row(
+            OURS,
+            "cross-site WebSocket handshake, HTTP/1.1",
+            "GET",
+            Is(ATTACKER),
+            Some("cross-site"),
+            Host::Server,
+            false,
+        )
     },
     Row {
         path: "/ws",
         form: Form::Ws2,
-        ..row(OURS, "cross-site WebSocket handshake, HTTP/2", "CONNECT", Is(ATTACKER), Some("cross-site"), Host::Server, false)
+        ..row(
+            OURS,
+            "cross-site WebSocket handshake, HTTP/2",
+            "CONNECT",
+            Is(ATTACKER),
+            Some("cross-site"),
+            Host::Server,
+            false,
+        )
     },
     Row {
         path: "/ws",
@@ -265,7 +281,10 @@ async fn servers() -> [(&'static str, Served); 3] {
     let (default, blocking, csrf_calls) = (Arc::default(), Arc::default(), Arc::default());
     [
         ("tower-cors, default", serve(router(&default).layer(tower_cors(false)), default).await),
-        ("tower-cors, block_disallowed_origins(true)", serve(router(&blocking).layer(tower_cors(true)), blocking).await),
+        (
+            "tower-cors, block_disallowed_origins(true)",
+            serve(router(&blocking).layer(tower_cors(true)), blocking).await,
+        ),
         ("tower-http 0.7 CsrfLayer", serve(router(&csrf_calls).layer(csrf()), csrf_calls).await),
     ]
 }
@@ -471,10 +490,8 @@ async fn a_form_post_callback_is_exempt_and_nothing_else() {
         .allow_origins(["https://app.example.com"])
         .block_disallowed_origins(true)
         .allow_cross_origin_posts_to(["/auth/callback"]);
-    let app = Router::new()
-        .route("/auth/callback", counted(&calls))
-        .route("/api/items", counted(&calls))
-        .layer(cors.clone());
+    let app =
+        Router::new().route("/auth/callback", counted(&calls)).route("/api/items", counted(&calls)).layer(cors.clone());
     let served = serve(app, Arc::clone(&calls)).await;
     let post = |path: &'static str| Row {
         path,

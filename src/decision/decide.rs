@@ -70,11 +70,7 @@ pub(crate) fn decide<'a>(policy: &Policy, request: &'a impl RequestHead) -> Deci
 /// `CrossOriginProtection` refuses it too): blocked, unless every origin is allowed or its path
 /// is exempt. Not a CORS request, so nothing is granted either way.
 #[cold]
-fn decide_cross_site_write<'a>(
-    policy: &Policy,
-    request: &impl RequestHead,
-    site: &'a HeaderValue,
-) -> Decision<'a> {
+fn decide_cross_site_write<'a>(policy: &Policy, request: &impl RequestHead, site: &'a HeaderValue) -> Decision<'a> {
     let exempt = policy.is_exempt(request.method(), request.uri().path());
     if exempt || matches!(policy.origin, OriginRule::Any) {
         return Decision { exempt, ..Decision::now(Step::Call(non_cors_grant(policy))) };

@@ -64,7 +64,8 @@ pub fn is_same_origin(headers: &HeaderMap, uri: &Uri) -> bool {
             let (Some(host), None) = (lines.next(), lines.next()) else {
                 return false;
             };
-            let Ok(authority) = std::str::from_utf8(host.as_bytes()).unwrap_or("").parse::<http::uri::Authority>() else {
+            let Ok(authority) = std::str::from_utf8(host.as_bytes()).unwrap_or("").parse::<http::uri::Authority>()
+            else {
                 return false;
             };
             if authority.as_str() != host.to_str().unwrap_or("") || authority.as_str().contains('@') {
