@@ -31,7 +31,6 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 use http::{Method, Request, StatusCode, Version};

@@ -32,17 +32,20 @@ pub(crate) const HOST: &str = "tower-cors.test";
 
 const PAGE: &str = include_str!("page.html");
 
-/// What reached the site: each request's method, path, the layer's status, and whether it
-/// carried `Sec-Fetch-Site`; and how often each handler ran.
+/// One request as the site saw it: method, path, the layer's status, and whether it carried
+/// `Sec-Fetch-Site`.
+type Reached = (String, String, u16, bool);
+
+/// What reached the site, and how often each handler ran.
 #[derive(Clone, Default)]
 struct Seen {
-    requests: Arc<Mutex<Vec<(String, String, u16, bool)>>>,
+    requests: Arc<Mutex<Vec<Reached>>>,
     writes: Arc<AtomicUsize>,
     sockets: Arc<AtomicUsize>,
 }
 
 impl Seen {
-    fn take(&self) -> Vec<(String, String, u16, bool)> {
+    fn take(&self) -> Vec<Reached> {
         std::mem::take(&mut *self.requests.lock().unwrap())
     }
 
