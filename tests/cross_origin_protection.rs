@@ -580,3 +580,28 @@ fn explain_names_a_cross_site_write_without_origin() {
     let own = Request::post("/items").header("sec-fetch-site", "same-origin").body(()).unwrap();
     assert_eq!(cors.explain(&own).unwrap().verdict(), Verdict::NotCors);
 }
+
+/// An exempt path must be one a request can carry: each problem reported, with the path.
+#[test]
+fn exempt_paths_are_validated() {
+    use tower_cors::ConfigProblem;
+    let error = CorsLayer::new()
+        .allow_origins(["https://app.example.com"])
+        .allow_cross_origin_posts_to(["/auth/callback", "auth/callback", "/a?b=1", "/a#b", "/a b", "", "/caf\u{e9}"])
+        .validate()
+        .unwrap_err();
+    let paths: Vec<&str> = error
+        .problems()
+        .iter()
+        .map(|problem| match problem {
+            ConfigProblem::InvalidExemptPath { path, .. } => path.as_str(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(paths, ["auth/callback", "/a?b=1", "/a#b", "/a b", "", "/caf\u{e9}"]);
+    assert!(error.to_string().contains("`auth/callback` in `allow_cross_origin_posts_to` can never equal"), "{error}");
+    let fine = CorsLayer::new()
+        .allow_origins(["https://app.example.com"])
+        .allow_cross_origin_posts_to(["/saml/acs", "/3ds/return%20x"]);
+    assert!(fine.validate().is_ok());
+}

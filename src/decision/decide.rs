@@ -156,7 +156,7 @@ fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: Option<&H
     // Without blocking or a trace to write, a same-origin request gets the same answer as any
     // refused one, so the question is not even asked.
     let same_origin = (block || cfg!(feature = "tracing")) && is_same_origin(request, origin);
-    let exempt = block && !same_origin && policy.is_exempt(request.method(), request.uri().path());
+    let exempt = policy.block && !same_origin && policy.is_exempt(request.method(), request.uri().path());
     let refused = Refused { call: !block || same_origin || exempt, preflight: false, report: !same_origin, upgrade };
     (refused, exempt)
 }
