@@ -522,6 +522,11 @@ async fn a_form_post_callback_is_exempt_and_nothing_else() {
     }
     let put = Request::put("/auth/callback").header("origin", apple).body(()).unwrap();
     assert_eq!(cors.explain(&put).unwrap().verdict(), Verdict::Refused);
+    // A form post that carries no `Origin` (a `no-referrer` page sends `null`, an old browser
+    // none) but says `cross-site`: exempt on the callback, refused elsewhere.
+    let bare = |path: &str| Request::post(path).header("sec-fetch-site", "cross-site").body(()).unwrap();
+    assert_eq!(cors.explain(&bare("/auth/callback")).unwrap().verdict(), Verdict::Exempt);
+    assert_eq!(cors.explain(&bare("/api/items")).unwrap().verdict(), Verdict::Refused);
 }
 
 /// `explain` names the WebSocket guard: the reason, the 403, the inner service not called, and
@@ -544,6 +549,13 @@ fn explain_names_the_websocket_guard() {
     assert_eq!(refusal.reason().as_str(), "websocket_origin_not_allowed");
     assert_eq!(refusal.value(), ATTACKER);
     assert!(refusal.hint().unwrap().contains("`guard_websocket_upgrades(false)`"), "{refused}");
+    // `Upgrade` is a list of protocols, in any case.
+    let mut listed = handshake(Method::GET, ATTACKER);
+    listed.headers_mut().insert("upgrade", "h2c, WebSocket".parse().unwrap());
+    assert_eq!(cors.explain(&listed).unwrap().status(), Some(StatusCode::FORBIDDEN));
+    let mut other = handshake(Method::GET, ATTACKER);
+    other.headers_mut().insert("upgrade", "h2c".parse().unwrap());
+    assert!(cors.explain(&other).unwrap().calls_inner_service(), "not a WebSocket");
     // HTTP/2's form: `CONNECT` with `Sec-WebSocket-Version`.
     let h2 = cors.explain(&handshake(Method::CONNECT, ATTACKER)).unwrap();
     assert_eq!(h2.refusal().unwrap().reason(), RefusalReason::WebSocketOriginNotAllowed);

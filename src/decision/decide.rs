@@ -26,15 +26,18 @@ pub(crate) struct Decision<'a> {
     pub(crate) action: Action<BoxedCheck>,
     /// Set when the request is refused now; a refusal by an async check is known only later.
     pub(crate) refusal: Option<Refusal<'a>>,
-    /// For explanations: blocking let the request through because its path is exempt
-    /// ([`Policy::is_exempt`]).
-    pub(crate) exempt: bool,
 }
 
 impl Decision<'_> {
     fn now(step: Step) -> Self {
-        Self { action: Action::Now(step), refusal: None, exempt: false }
+        Self { action: Action::Now(step), refusal: None }
     }
+}
+
+/// Whether blocking lets the request through for its path ([`Policy::is_exempt`]), should its
+/// origin be refused; explanations ask it too, to name the rule.
+pub(crate) fn exempt_from_blocking(policy: &Policy, request: &impl RequestHead) -> bool {
+    policy.block && policy.is_exempt(request.method(), request.uri().path())
 }
 
 fn refuse(reason: Reason, value: &[u8]) -> Refusal<'_> {
@@ -71,15 +74,13 @@ pub(crate) fn decide<'a>(policy: &Policy, request: &'a impl RequestHead) -> Deci
 /// is exempt. Not a CORS request, so nothing is granted either way.
 #[cold]
 fn decide_cross_site_write<'a>(policy: &Policy, request: &impl RequestHead, site: &'a HeaderValue) -> Decision<'a> {
-    let exempt = policy.is_exempt(request.method(), request.uri().path());
-    if exempt || matches!(policy.origin, OriginRule::Any) {
-        return Decision { exempt, ..Decision::now(Step::Call(non_cors_grant(policy))) };
+    if matches!(policy.origin, OriginRule::Any) || exempt_from_blocking(policy, request) {
+        return Decision::now(Step::Call(non_cors_grant(policy)));
     }
     let refused = Refused { call: false, preflight: false, report: true, upgrade: false };
     Decision {
         action: refused_action(policy, refused),
         refusal: Some(refuse(Reason::CrossSiteWithoutOrigin, site.as_bytes())),
-        exempt: false,
     }
 }
 
@@ -117,10 +118,9 @@ fn decide_actual<'a>(
                 action: Action::Check {
                     check: check(origin.clone(), parts),
                     allowed: Step::Call(Grant::Actual(OriginGrant::Echo(origin.clone()))),
-                    refused: refused_actual(policy, request, Some(origin)).0,
+                    refused: refused_actual(policy, request, Some(origin)),
                 },
                 refusal: None,
-                exempt: false,
             },
             None => {
                 let refusal = refuse(Reason::OriginNotAllowed, origin.as_bytes());
@@ -137,28 +137,26 @@ fn refused_actual_decision<'a>(
     origin: Option<&HeaderValue>,
     mut refusal: Refusal<'a>,
 ) -> Decision<'a> {
-    let (refused, exempt) = refused_actual(policy, request, origin);
+    let refused = refused_actual(policy, request, origin);
     if refused.upgrade {
         refusal.reason = Reason::WebSocketOriginNotAllowed;
     }
-    Decision { action: refused_action(policy, refused), refusal: refused.report.then_some(refusal), exempt }
+    Decision { action: refused_action(policy, refused), refusal: refused.report.then_some(refusal) }
 }
 
-/// What happens to an actual request whose origin is refused, and whether an exempt path let
-/// it through. A same-origin request (browsers send `Origin` on same-origin `POST`s too) is
+/// What happens to an actual request whose origin is refused. A same-origin request (browsers send `Origin` on same-origin `POST`s too) is
 /// neither blocked nor reported as refused. A WebSocket handshake is blocked under the upgrade
 /// guard even without blocking; a `POST` to an exempt path is not blocked.
 /// `origin`: the request's one `Origin`, `None` when it sent several.
-fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: Option<&HeaderValue>) -> (Refused, bool) {
+fn refused_actual(policy: &Policy, request: &impl RequestHead, origin: Option<&HeaderValue>) -> Refused {
     // Read only here, for a refused origin: no other request pays for it.
     let upgrade = policy.guard_upgrades && is_websocket_handshake(request);
     let block = policy.block || upgrade;
     // Without blocking or a trace to write, a same-origin request gets the same answer as any
     // refused one, so the question is not even asked.
     let same_origin = (block || cfg!(feature = "tracing")) && is_same_origin(request, origin);
-    let exempt = policy.block && !same_origin && policy.is_exempt(request.method(), request.uri().path());
-    let refused = Refused { call: !block || same_origin || exempt, preflight: false, report: !same_origin, upgrade };
-    (refused, exempt)
+    let call = !block || same_origin || exempt_from_blocking(policy, request);
+    Refused { call, preflight: false, report: !same_origin, upgrade }
 }
 
 /// What to do with a refused request; in debug mode, explain it first.
@@ -180,11 +178,8 @@ fn decide_preflight<'a>(
     one_origin: bool,
     request_method: GetAll<'a, HeaderValue>,
 ) -> Decision<'a> {
-    let refused = |refusal| Decision {
-        action: refused_action(policy, refused_preflight(policy)),
-        refusal: Some(refusal),
-        exempt: false,
-    };
+    let refused =
+        |refusal| Decision { action: refused_action(policy, refused_preflight(policy)), refusal: Some(refusal) };
     if !one_origin {
         return refused(refuse(Reason::InvalidOrigin, origin.as_bytes()));
     }
@@ -227,7 +222,6 @@ fn decide_preflight<'a>(
         Some(check) => Decision {
             action: Action::Check { check, allowed: granted, refused: refused_preflight(policy) },
             refusal: None,
-            exempt: false,
         },
     }
 }

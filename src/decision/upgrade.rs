@@ -17,14 +17,20 @@ use http::Method;
 use crate::decision::head::RequestHead;
 
 /// Whether `request` opens a WebSocket.
+#[inline]
 pub(crate) fn is_websocket_handshake(request: &impl RequestHead) -> bool {
     let headers = request.headers();
     match *request.method() {
-        // `Upgrade` is a list of protocols (RFC 9110, section 7.8), in any case.
-        Method::GET => headers.get_all(UPGRADE).iter().any(|line| {
-            line.as_bytes().split(|&b| b == b',').any(|token| token.trim_ascii().eq_ignore_ascii_case(b"websocket"))
-        }),
+        // One lookup: the request line's `Upgrade`, a list of protocols (RFC 9110, section 7.8)
+        // in any case; axum reads its first line too.
+        Method::GET => headers.get(UPGRADE).is_some_and(|line| names_websocket(line.as_bytes())),
         Method::CONNECT => headers.contains_key(SEC_WEBSOCKET_VERSION),
         _ => false,
     }
+}
+
+/// Whether a list of protocols holds `websocket`. Out of line: only handshakes get here.
+#[inline(never)]
+fn names_websocket(protocols: &[u8]) -> bool {
+    protocols.split(|&b| b == b',').any(|token| token.trim_ascii().eq_ignore_ascii_case(b"websocket"))
 }

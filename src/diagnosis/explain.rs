@@ -12,11 +12,11 @@ use http::header::{ACCESS_CONTROL_REQUEST_METHOD, ORIGIN};
 use http::request::Parts;
 use http::{HeaderMap, Method, Request, StatusCode};
 
-use crate::decision::decide::decide;
+use crate::decision::decide::{decide, exempt_from_blocking};
 use crate::decision::grant::{Action, Answer, Grant, Step};
 use crate::decision::head::RequestHead;
 use crate::decision::reason::{shown_part, RefusalReason};
-use crate::decision::same_origin::is_same_origin;
+use crate::decision::same_origin::{cross_site_write, is_same_origin};
 use crate::diagnosis::hint::{hint, REACHES_INNER_SERVICE};
 use crate::response::answer;
 use crate::response::compiled::Compiled;
@@ -318,7 +318,6 @@ pub(crate) fn explain(compiled: &Compiled, request: &impl RequestHead) -> Explan
     let origin_lines = headers.get_all(ORIGIN).iter().count();
     let first_origin = headers.get(ORIGIN);
     let decision = decide(&compiled.policy, request);
-    let exempt = decision.exempt;
     let mut refusal = decision.refusal.map(|refused| Refusal {
         reason: refused.reason,
         value: shown(refused.value),
@@ -336,9 +335,6 @@ pub(crate) fn explain(compiled: &Compiled, request: &impl RequestHead) -> Explan
     if awaits_check {
         verdict = Verdict::AwaitsAsyncCheck;
     }
-    if exempt {
-        verdict = Verdict::Exempt;
-    }
     if verdict == Verdict::Refused
         && kind == RequestKind::Actual
         && origin_lines == 1
@@ -351,6 +347,14 @@ pub(crate) fn explain(compiled: &Compiled, request: &impl RequestHead) -> Explan
         let value = first_origin.map_or(&[][..], |origin| origin.as_bytes());
         let reason = RefusalReason::OriginNotAllowed;
         refusal = Some(Refusal { reason, value: shown(value), hint: hint(&compiled.settings, reason, value, 1) });
+    }
+    // Let through by an exempt path: a refused origin's request, or a cross-site write without one.
+    let blockable = match kind {
+        RequestKind::Actual => verdict == Verdict::Refused,
+        _ => verdict == Verdict::NotCors && cross_site_write(request).is_some(),
+    };
+    if blockable && calls_inner && exempt_from_blocking(&compiled.policy, request) {
+        verdict = Verdict::Exempt;
     }
 
     Explanation {
