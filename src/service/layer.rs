@@ -265,7 +265,8 @@ impl CorsLayer {
     /// and HTTP/2's extended `CONNECT` (RFC 8441). A browser opens a WebSocket to any origin,
     /// with its cookies, without a preflight, and reads every message: RFC 6455 (section 10.2)
     /// asks servers to check the handshake's `Origin`. Same-origin handshakes, allowed origins
-    /// and clients that send no `Origin` pass. Requests without `Upgrade` pay nothing for it.
+    /// and clients that send no `Origin` pass. Allowed and non-CORS requests pay nothing for it;
+    /// a refused origin's `GET` pays one header lookup (`Upgrade`), and no allocation.
     ///
     /// `false` lets refused origins' handshakes reach the inner service (when blocking is off),
     /// for a WebSocket endpoint that checks `Origin` itself.
