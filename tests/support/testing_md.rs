@@ -58,6 +58,13 @@ pub fn files_in(cell: &str) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for name in cell.split('`').skip(1).step_by(2).filter(|n| n.ends_with(".rs")) {
         match name.strip_suffix("*.rs") {
+            // `dir/**/*.rs`: every `.rs` file under `dir`, however deep.
+            Some(dir) if dir.ends_with("**/") => {
+                let mut listed = Vec::new();
+                rs_files_under(&root.join(dir.trim_end_matches("**/")), &mut listed);
+                listed.sort();
+                files.extend(listed);
+            }
             Some(dir) => {
                 let mut listed: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
                     .unwrap_or_else(|e| panic!("{dir}: {e}"))
@@ -76,4 +83,16 @@ pub fn files_in(cell: &str) -> Vec<PathBuf> {
 /// How many tests a source file holds: `#[test]` and `#[tokio::test]` functions.
 pub fn tests_in(source: &str) -> usize {
     source.lines().map(str::trim_start).filter(|line| *line == "#[test]" || line.starts_with("#[tokio::test")).count()
+}
+
+/// Every `.rs` file under `dir`, however deep.
+fn rs_files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rs_files_under(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
 }
