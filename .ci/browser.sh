@@ -33,6 +33,16 @@ fi
 # cargo tools of CI are.
 command -v geckodriver >/dev/null || cargo install --locked geckodriver --version '^0.37'
 
+# The cross-origin write cases serve a plain-HTTP site under a host name that is not
+# loopback-looking (browsers send it no Sec-Fetch-*): `tower-cors.test`, mapped to 127.0.0.1.
+if ! getent hosts tower-cors.test >/dev/null; then
+    sudo=""
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    grep -qE '^[[:space:]]*127\.0\.0\.1[[:space:]].*\btower-cors\.test\b' /etc/hosts \
+        || echo "127.0.0.1 tower-cors.test" | $sudo tee -a /etc/hosts >/dev/null
+fi
+getent hosts tower-cors.test | grep -q '^127\.0\.0\.1' || fail "tower-cors.test does not resolve to 127.0.0.1"
+
 echo "chromium: $(chromium --version 2>/dev/null) / $(chromedriver --version)"
 echo "firefox:  $(firefox-esr --version 2>/dev/null) / $(geckodriver --version | sed -n 1p)"
 echo "webkit:   WebKitGTK $(dpkg-query -W -f='${Version}' libwebkit2gtk-4.1-0 2>/dev/null) / $(minibrowser)"
@@ -50,6 +60,8 @@ grep -Eq '^test debug_mode_names_the_cause_in_the_chromium_console \.\.\. ok' "$
     || fail "debug mode's console messages were not checked in Chromium"
 grep -Eq '^test debug_mode_names_the_cause_in_every_engine \.\.\. ok' "$log" || fail "debug mode's messages were not checked in every engine"
 grep -Eq '^test cors_over_http2_in_every_installed_engine \.\.\. ok' "$log" || fail "HTTP/2 was not checked in the browsers"
+grep -Eq '^test writes::cross_origin_writes_and_websockets_over_plain_http_in_every_installed_engine \.\.\. ok' "$log" \
+    || fail "cross-origin writes and WebSockets over plain HTTP were not checked in the browsers"
 echo
 for engine in ${engines//,/ }; do
     summary="$(grep -E "^engine $engine: [0-9]+ cases, " "$log" || true)"
@@ -64,6 +76,8 @@ for engine in ${engines//,/ }; do
     # hand-written server, compared with this engine's.
     edges="$(grep -E "^kit vs $engine \(fetch edges\): [0-9]+ cases compared, " "$log" || true)"
     grep -Eq "^kit vs $engine \(fetch edges\): [1-9][0-9]* cases compared, .* 0 disagreements$" <<<"$edges" || fail "kit vs $engine (fetch edges): not compared"
+    grep -Eq "^engine $engine: cross-origin writes, ([0-9]+) cases, \1 as expected" "$log" \
+        || fail "$engine did not check the cross-origin writes"
     echo "$summary"
     echo "$kit"
     echo "$edges"

@@ -196,3 +196,70 @@ fn adversarial_preflights_allocate_nothing_that_grows_with_them() {
         assert_eq!(big_count, APP_RESPONSE, "{big_name}");
     }
 }
+
+/// The WebSocket guard, Fetch Metadata and the exempt path read only what the request already
+/// holds: a handshake (HTTP/1.1 or HTTP/2's extended `CONNECT`), a plain request with the guard
+/// on and off, a same-origin `POST` by `Host`, a cross-site write without `Origin` and an exempt
+/// callback allocate nothing over the inner service's response, whether the layer answers 403
+/// or the inner service answers.
+#[test]
+fn the_upgrade_guard_and_cross_site_writes_allocate_nothing() {
+    use http::header::{CONNECTION, HOST, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
+    let site = HeaderName::from_static("sec-fetch-site");
+    let handshake = |origin: &'static [u8]| {
+        request(
+            Method::GET,
+            &[
+                (ORIGIN, origin),
+                (UPGRADE, b"websocket"),
+                (CONNECTION, b"Upgrade"),
+                (SEC_WEBSOCKET_VERSION, b"13"),
+                (SEC_WEBSOCKET_KEY, b"dGhlIHNhbXBsZSBub25jZQ=="),
+            ],
+        )
+    };
+    let mut h2_handshake =
+        request(Method::CONNECT, &[(ORIGIN, b"https://evil.example.net"), (SEC_WEBSOCKET_VERSION, b"13")]);
+    *h2_handshake.uri_mut() = "https://api.example.com/ws".parse().unwrap();
+    let mut callback = request(Method::POST, &[(ORIGIN, b"https://evil.example.net"), (site.clone(), b"cross-site")]);
+    *callback.uri_mut() = "/auth/callback".parse().unwrap();
+    let cases: Vec<(&str, Request<()>, [StatusCode; 4])> = vec![
+        // Expected status with: guard on, guard off, guard on + blocking, guard off + blocking.
+        ("refused handshake", handshake(b"https://evil.example.net"), [403, 200, 403, 403].map(status)),
+        ("refused HTTP/2 handshake", h2_handshake, [403, 200, 403, 403].map(status)),
+        ("allowed handshake", handshake(b"https://app.example.com"), [200; 4].map(status)),
+        ("plain refused GET", get(Some("https://evil.example.net")), [200, 200, 403, 403].map(status)),
+        ("plain allowed GET", get(Some("https://app.example.com")), [200; 4].map(status)),
+        (
+            "same-origin POST by Host",
+            request(Method::POST, &[(ORIGIN, b"https://api.example.com"), (HOST, b"api.example.com")]),
+            [200; 4].map(status),
+        ),
+        (
+            "cross-site write without Origin",
+            request(Method::POST, &[(site, b"cross-site")]),
+            [200, 200, 403, 403].map(status),
+        ),
+        ("exempt callback", callback, [200; 4].map(status)),
+    ];
+    let layers = [(true, false), (false, false), (true, true), (false, true)].map(|(guard, block)| {
+        CorsLayer::new()
+            .allow_origins(["https://app.example.com"])
+            .guard_websocket_upgrades(guard)
+            .block_disallowed_origins(block)
+            .allow_cross_origin_posts_to(["/auth/callback"])
+    });
+    for (i, layer) in layers.into_iter().enumerate() {
+        let mut service = layer.layer(App);
+        for (case, request, statuses) in &cases {
+            let (count, response) = allocations(&mut service, request);
+            assert_eq!(response.status(), statuses[i], "{case} (layer {i})");
+            assert_eq!(count, APP_RESPONSE, "{case} (layer {i})");
+            assert!(count <= bare(request), "{case} (layer {i})");
+        }
+    }
+}
+
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap()
+}

@@ -72,6 +72,8 @@ mod kit;
 mod servers;
 #[path = "browser/tls.rs"]
 mod tls;
+#[path = "browser/writes.rs"]
+mod writes;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

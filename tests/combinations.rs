@@ -82,7 +82,7 @@ impl Kind {
     }
 }
 
-/// One configuration: an origin kind and the four flags.
+/// One configuration: an origin kind and the six flags.
 #[derive(Clone, Copy, Debug)]
 struct Combo {
     kind: Kind,
@@ -90,19 +90,28 @@ struct Combo {
     block: bool,
     passthrough: bool,
     null: bool,
+    /// `guard_websocket_upgrades` (on by default).
+    guard: bool,
+    /// `allow_cross_origin_posts_to([EXEMPT])`.
+    exempt: bool,
 }
+
+/// The path exempt from blocking when the combination lists it (an OAuth `form_post` callback).
+const EXEMPT: &str = "/auth/callback";
 
 impl fmt::Display for Combo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let on = |b: bool| if b { "on" } else { "off" };
         write!(
             f,
-            "{:?} credentials={} block={} passthrough={} null={}",
+            "{:?} credentials={} block={} passthrough={} null={} guard={} exempt={}",
             self.kind,
             on(self.credentials),
             on(self.block),
             on(self.passthrough),
-            on(self.null)
+            on(self.null),
+            on(self.guard),
+            on(self.exempt)
         )
     }
 }
@@ -119,7 +128,11 @@ impl Combo {
                         if kind == Kind::Any && null {
                             continue;
                         }
-                        combos.push(Combo { kind, credentials, block, passthrough, null });
+                        for guard in [true, false] {
+                            for exempt in [false, true] {
+                                combos.push(Combo { kind, credentials, block, passthrough, null, guard, exempt });
+                            }
+                        }
                     }
                 }
             }
@@ -185,6 +198,8 @@ impl Combo {
             .block_disallowed_origins(self.block)
             .preflight_passthrough(self.passthrough)
             .dangerously_allow_null_origin(self.null)
+            .guard_websocket_upgrades(self.guard)
+            .allow_cross_origin_posts_to(if self.exempt { &[EXEMPT][..] } else { &[] })
     }
 }
 
@@ -259,6 +274,13 @@ impl Shape {
 }
 
 const HOST: (&str, &str) = ("host", SERVER_HOST);
+/// An HTTP/1.1 WebSocket handshake's own headers (RFC 6455, section 4.1).
+const WS_UPGRADE: [(&str, &str); 4] = [
+    ("upgrade", "websocket"),
+    ("connection", "Upgrade"),
+    ("sec-websocket-version", "13"),
+    ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+];
 const PREFLIGHT_PUT: [(&str, &str); 2] = [(ACRM, "PUT"), (ACRH, ALLOWED_HEADER)];
 
 const SHAPES: &[Shape] = &[
@@ -356,7 +378,86 @@ const SHAPES: &[Shape] = &[
         uri: RELATIVE,
         headers: &[("origin", "null"), PREFLIGHT_PUT[0], PREFLIGHT_PUT[1], HOST],
     },
+    Shape {
+        id: 'q',
+        what: "WebSocket handshake (HTTP/1.1 GET, Upgrade: websocket) from EVIL",
+        method: "GET",
+        uri: "/ws",
+        headers: &[("origin", EVIL), WS_UPGRADE[0], WS_UPGRADE[1], WS_UPGRADE[2], WS_UPGRADE[3], HOST],
+    },
+    Shape {
+        id: 'r',
+        what: "WebSocket handshake (HTTP/1.1) from APP",
+        method: "GET",
+        uri: "/ws",
+        headers: &[("origin", APP), WS_UPGRADE[0], WS_UPGRADE[1], WS_UPGRADE[2], WS_UPGRADE[3], HOST],
+    },
+    Shape {
+        id: 's',
+        what: "WebSocket handshake (HTTP/1.1) from the server's own origin, Host only",
+        method: "GET",
+        uri: "/ws",
+        headers: &[("origin", SERVER), WS_UPGRADE[0], WS_UPGRADE[1], WS_UPGRADE[2], WS_UPGRADE[3], HOST],
+    },
+    Shape {
+        id: 't',
+        what: "WebSocket handshake over HTTP/2 (extended CONNECT, Sec-WebSocket-Version) from EVIL",
+        method: "CONNECT",
+        uri: "https://api.server.test/ws",
+        headers: &[("origin", EVIL), ("sec-websocket-version", "13")],
+    },
+    Shape {
+        id: 'u',
+        what: "WebSocket handshake without Origin (not a browser)",
+        method: "GET",
+        uri: "/ws",
+        headers: &[WS_UPGRADE[0], WS_UPGRADE[1], WS_UPGRADE[2], WS_UPGRADE[3], HOST],
+    },
+    Shape {
+        id: 'v',
+        what: "cross-site form POST from EVIL to the exempt callback path",
+        method: "POST",
+        uri: EXEMPT,
+        headers: &[("origin", EVIL), ("sec-fetch-site", "cross-site"), HOST],
+    },
+    Shape {
+        id: 'w',
+        what: "POST without Origin, Sec-Fetch-Site: cross-site",
+        method: "POST",
+        uri: RELATIVE,
+        headers: &[("sec-fetch-site", "cross-site"), HOST],
+    },
+    Shape {
+        id: 'x',
+        what: "POST without Origin, Sec-Fetch-Site: same-site, to the exempt callback path",
+        method: "POST",
+        uri: EXEMPT,
+        headers: &[("sec-fetch-site", "same-site"), HOST],
+    },
+    Shape {
+        id: 'y',
+        what: "GET without Origin, Sec-Fetch-Site: cross-site (a navigation)",
+        method: "GET",
+        uri: RELATIVE,
+        headers: &[("sec-fetch-site", "cross-site"), HOST],
+    },
 ];
+
+/// Whether the request opens a WebSocket: HTTP/1.1's `GET` with `Upgrade: websocket` (RFC 6455),
+/// or HTTP/2's extended `CONNECT`, which carries `Sec-WebSocket-Version` (RFC 8441).
+fn is_websocket_handshake(request: &Request<Body>) -> bool {
+    let header = |name: &str| request.headers().get(name).map(|v| v.to_str().unwrap().to_ascii_lowercase());
+    match request.method().as_str() {
+        "GET" => header("upgrade").as_deref() == Some("websocket"),
+        "CONNECT" => header("sec-websocket-version").is_some(),
+        _ => false,
+    }
+}
+
+/// Whether blocking lets the request through for its path: a `POST` to the listed path.
+fn is_exempt(combo: &Combo, request: &Request<Body>) -> bool {
+    combo.exempt && request.method() == Method::POST && request.uri().path() == EXEMPT
+}
 
 /// What one response must be.
 #[derive(Debug, PartialEq, Eq)]
@@ -421,6 +522,19 @@ fn expect(combo: &Combo, inner: InnerKind, request: &Request<Body>) -> Expected 
     let mut headers = BTreeMap::new();
 
     if origins.is_empty() {
+        // Under blocking, a write the browser says is cross-site or same-site, without `Origin`,
+        // is refused as Go's `CrossOriginProtection` refuses it (unless every origin is allowed,
+        // or the path is exempt).
+        let site = request.headers().get("sec-fetch-site").map(|v| v.to_str().unwrap());
+        let write = !matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+        if combo.block
+            && !any
+            && write
+            && matches!(site, Some("cross-site" | "same-site"))
+            && !is_exempt(combo, request)
+        {
+            return Expected::layer(StatusCode::FORBIDDEN, headers, merged_vary(&[], origin_vary));
+        }
         if any {
             headers.insert(ACAO, "*".to_owned());
             headers.insert(ACEH, EXPOSED.to_owned());
@@ -467,7 +581,11 @@ fn expect(combo: &Combo, inner: InnerKind, request: &Request<Body>) -> Expected 
         headers.insert(ACEH, EXPOSED.to_owned());
         return Expected::inner(headers, merged_vary(inner.vary(), origin_vary));
     }
-    if combo.block && !fetch_model::is_same_origin(request.headers(), request.uri()) {
+    // A refused origin: blocked under blocking, and a WebSocket handshake under the guard too,
+    // unless same-origin, or (blocking only) a `POST` to the exempt path.
+    let upgrade = combo.guard && is_websocket_handshake(request);
+    let exempt = combo.block && is_exempt(combo, request);
+    if (combo.block || upgrade) && !exempt && !fetch_model::is_same_origin(request.headers(), request.uri()) {
         return Expected::layer(StatusCode::FORBIDDEN, headers, merged_vary(&[], origin_vary));
     }
     Expected::inner(headers, merged_vary(inner.vary(), origin_vary))
@@ -644,12 +762,50 @@ fn the_table_reaches_every_branch() {
     println!("{seen:#?}");
     assert_eq!(seen.len(), 15, "every branch is reached: {seen:#?}");
 
-    // The same-origin shapes, by the model: only b and c are same-origin.
+    // The same-origin shapes, by the model: b, c, and d and s by `Host`.
     for shape in SHAPES.iter().filter(|s| s.headers.iter().any(|(n, v)| *n == "origin" && v.contains("server"))) {
         let request = shape.request();
         let same = fetch_model::is_same_origin(request.headers(), request.uri());
-        assert_eq!(same, matches!(shape.id, 'b' | 'c'), "({}) {}", shape.id, shape.what);
+        assert_eq!(same, matches!(shape.id, 'b' | 'c' | 'd' | 's'), "({}) {}", shape.id, shape.what);
     }
+}
+
+/// The two new dimensions decide what they say, counted on the inner service's `call`: the
+/// guard stops a refused origin's WebSocket handshakes (both forms) without blocking, and the
+/// exemption lets exactly the callback's cross-site `POST` through under blocking.
+#[tokio::test]
+async fn the_upgrade_guard_and_the_exemption_count_calls() {
+    let shape = |id: char| SHAPES.iter().find(|s| s.id == id).unwrap();
+    let base = Combo {
+        kind: Kind::List,
+        credentials: false,
+        block: false,
+        passthrough: false,
+        null: false,
+        guard: true,
+        exempt: false,
+    };
+    let calls = |combo: Combo, id: char| async move {
+        let probe = CheckProbe::default();
+        let out = support::send(&combo.layer(&probe), &InnerKind::Plain.service(&probe), shape(id).request()).await;
+        (out.status.as_u16(), out.calls)
+    };
+    for id in ['q', 't'] {
+        assert_eq!(calls(base, id).await, (403, 0), "({id}) guarded by default");
+        assert_eq!(calls(Combo { guard: false, ..base }, id).await, (200, 1), "({id}) guard off");
+        assert_eq!(calls(Combo { guard: false, block: true, ..base }, id).await, (403, 0), "({id}) blocking");
+    }
+    for id in ['r', 's', 'u'] {
+        assert_eq!(calls(base, id).await, (200, 1), "({id}) passes the guard");
+    }
+    let blocking = Combo { block: true, ..base };
+    assert_eq!(calls(blocking, 'v').await, (403, 0), "not exempt");
+    assert_eq!(calls(Combo { exempt: true, ..blocking }, 'v').await, (200, 1), "exempt");
+    assert_eq!(calls(Combo { exempt: true, ..blocking }, 'h').await, (403, 0), "another path stays blocked");
+    assert_eq!(calls(blocking, 'w').await, (403, 0), "cross-site write without Origin");
+    assert_eq!(calls(base, 'w').await, (200, 1), "without blocking");
+    assert_eq!(calls(Combo { exempt: true, ..blocking }, 'x').await, (200, 1), "exempt, without Origin");
+    assert_eq!(calls(blocking, 'y').await, (200, 1), "a cross-site GET is not a write");
 }
 
 /// The model's same-origin rule (`fetch_model::is_same_origin`) says what its documentation says,
@@ -663,7 +819,18 @@ fn the_models_same_origin_rule() {
         (ABSOLUTE, &[("origin", SERVER), ("sec-fetch-site", "same-site")], false),
         (ABSOLUTE, &[("origin", SERVER), ("sec-fetch-site", "none")], false),
         // Without it, only an absolute URI names the scheme; `Host` never does.
-        (RELATIVE, &[("origin", SERVER), HOST], false),
+        // A relative URI leaves `Host`, which names host and port but no scheme: `Origin`'s stands in.
+        (RELATIVE, &[("origin", SERVER), HOST], true),
+        (RELATIVE, &[("origin", SERVER_HTTP), HOST], true),
+        (RELATIVE, &[("origin", SERVER), ("host", "API.Server.test")], true),
+        (RELATIVE, &[("origin", SERVER), ("host", "api.server.test:443")], true),
+        (RELATIVE, &[("origin", "http://192.168.1.20:8080"), ("host", "192.168.1.20:8080")], true),
+        (RELATIVE, &[("origin", "http://[::1]:8080"), ("host", "[::1]:8080")], true),
+        (RELATIVE, &[("origin", SERVER), ("host", "api.server.test:8443")], false),
+        (RELATIVE, &[("origin", "http://192.168.1.20:8080"), ("host", "192.168.1.20")], false),
+        (RELATIVE, &[("origin", SERVER), ("host", "other.server.test")], false),
+        (RELATIVE, &[("origin", SERVER), HOST, HOST], false),
+        (RELATIVE, &[("origin", SERVER)], false),
         (ABSOLUTE, &[("origin", SERVER)], true),
         ("https://api.server.test:443/items", &[("origin", SERVER)], true),
         ("https://API.Server.test/items", &[("origin", SERVER)], true),

@@ -66,8 +66,8 @@ const ABSOLUTE_URIS: &[(&str, &str)] = &[
     ("https://[2001:db8::1]/items", "https://[2001:db8::1]"),
 ];
 
-/// `Host` values, each with the `Origin` a page of that server sends (which `Host` cannot confirm:
-/// it names no scheme).
+/// `Host` values, each with the `Origin` a page of that server sends (which, without
+/// `Sec-Fetch-Site` or an absolute URI, `Host` confirms by host and port: it names no scheme).
 const HOSTS: &[(&str, &str)] =
     &[("app.example.com", "https://app.example.com"), ("localhost:3000", "http://localhost:3000")];
 
@@ -561,7 +561,7 @@ fn no_access_control(outcome: &Outcome) -> bool {
 
 /// Whether the request, as sent, comes from the server's own origin, by the rule derived from
 /// the standard (`fetch_model::is_same_origin`): `Sec-Fetch-Site` decides when present, otherwise
-/// only an absolute URI can confirm the scheme; `Host` alone never does.
+/// an absolute URI names scheme, host and port, and else `Host` names host and port.
 fn same_origin(case: &Case) -> bool {
     let request = build_request(case);
     fetch_model::is_same_origin(request.headers(), request.uri())
@@ -826,7 +826,7 @@ proptest! {
 /// Regression (found by the model, fixed in `src/decision/decide.rs`): with `block_disallowed_origins`,
 /// an `Origin` that only *looks* like the server's own (`" ttp://host"`, `ftp://host`) was taken
 /// for a same-origin request and let through to the inner service. (The request names its scheme
-/// with an absolute URI: `Host` alone never makes a request same-origin.)
+/// with an absolute URI, which decides before `Host`.)
 #[tokio::test]
 async fn only_http_and_https_origins_can_be_same_origin() {
     let layer = CorsLayer::new().allow_origins(["https://app.example.com"]).block_disallowed_origins(true);
@@ -922,8 +922,7 @@ fn generators_cover_the_interesting_cases() {
             }
         }
         if refused_and_blocking && case.sec_fetch_site.is_none() {
-            // Same-origin confirmed by an absolute URI; or `Host` naming the origin's authority,
-            // which alone does not make the request same-origin.
+            // Same-origin confirmed by an absolute URI; or by `Host` naming the origin's authority.
             if case.uri.contains("://") && same_origin(&case) {
                 counts[7] += 1;
             }
@@ -950,7 +949,7 @@ fn generators_cover_the_interesting_cases() {
     }
     // granted/refused preflight, granted/refused/blocked actual, non-CORS, credentialed grant;
     // then, among refused requests under blocking without `Sec-Fetch-Site`: same-origin by an
-    // absolute URI, and `Host` alone naming the origin's authority (both rare by construction).
+    // absolute URI, and by `Host` naming the origin's authority (both rare by construction).
     eprintln!("categories: {counts:?}; granted by rule {rules:?}; private network {private_network}; oversized origin {long_origin}, request headers {long_acrh}; blocked same-site, none {blocked_sites:?}");
     for (rule, &c) in rules.iter().enumerate() {
         assert!(c * 1000 >= n * 5, "granting through rule {rule} is under 5‰ of cases: {rules:?}");

@@ -164,18 +164,27 @@ async fn blocking_compares_scheme_and_authority(layer: CorsLayer) {
         let out = send(&layer, &Inner::ok(), absolute(uri, origin)).await;
         assert_eq!(out.inner_called, same, "{uri} from {origin}");
     }
-    // `Host` alone never confirms the scheme, so it never makes a request same-origin: a
-    // plain-http page must not get past blocking into an https service.
-    for (origin, host) in [
-        ("https://app.example.com", "app.example.com"),
-        ("https://app.example.com", "app.example.com:443"),
-        ("http://app.example.com", "app.example.com"),
-        ("http://app.example.com", "app.example.com:80"),
+    // Without `Sec-Fetch-Site` and an absolute URI, `Origin`'s host and port are compared with
+    // `Host` (default ports folded by `Origin`'s scheme), as Go's `CrossOriginProtection` does:
+    // browsers send no Fetch Metadata to a plain-http site on a LAN address or host name. `Host`
+    // names no scheme, so the http page of the same host passes too (HSTS closes that).
+    for (origin, host, same) in [
+        ("https://app.example.com", "app.example.com", true),
+        ("https://app.example.com", "app.example.com:443", true),
+        ("http://app.example.com", "app.example.com", true),
+        ("http://app.example.com", "app.example.com:80", true),
+        ("http://192.168.1.20:8080", "192.168.1.20:8080", true),
+        ("https://app.example.com", "APP.example.com", true),
+        ("https://app.example.com", "app.example.com:80", false),
+        ("http://192.168.1.20:8080", "192.168.1.20", false),
+        ("https://app.example.com", "app.example.com:8443", false),
+        ("https://app.example.com", "other.example.com", false),
+        ("https://app.example.com", "app.example.com:08443", false),
     ] {
         let req = request("POST", &[("origin", origin), ("host", host)]);
         let out = send(&layer, &Inner::ok(), req).await;
-        assert!(!out.inner_called, "{origin} with Host {host}");
-        assert_eq!(out.status, StatusCode::FORBIDDEN, "{origin} with Host {host}");
+        assert_eq!(out.inner_called, same, "{origin} with Host {host}");
+        assert_eq!(out.status, if same { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{origin} with Host {host}");
     }
     // `Sec-Fetch-Site` decides when present, whatever the URI says.
     let with_site = |uri: &str, site: &str| {
@@ -330,7 +339,8 @@ const DEFAULT_SETTINGS: &str = "dangerously_allow_null_origin: false, \
     allow_origin: AllowOrigin::List([\"https://app.example.com\"]), allow_credentials: false, \
     allow_methods: AllowMethods { any: false, list: [] }, allow_headers: AllowHeaders { any: false, list: [] }, \
     expose_headers: ExposeHeaders { any: false, list: [] }, max_age: None, preflight_status: 204, \
-    preflight_passthrough: false, block_disallowed_origins: false";
+    preflight_passthrough: false, block_disallowed_origins: false, \
+    allow_cross_origin_posts_to: [], guard_websocket_upgrades: true";
 
 /// An auditor reads the whole policy from one log line: every setting, named after its builder
 /// method, the dangerous opt-ins and private network first.
@@ -354,7 +364,9 @@ fn debug_shows_every_setting_dangerous_opt_ins_first() {
         .expose_headers([HeaderName::from_static("x-request-id")])
         .max_age(std::time::Duration::from_secs(600))
         .preflight_status(StatusCode::OK)
-        .block_disallowed_origins(true);
+        .block_disallowed_origins(true)
+        .allow_cross_origin_posts_to(["/auth/callback"])
+        .guard_websocket_upgrades(false);
     let text = format!("{layer:?}");
     assert_eq!(
         text,
@@ -363,7 +375,8 @@ fn debug_shows_every_setting_dangerous_opt_ins_first() {
              allow_origin: AllowOrigin::List([\"https://app.example.com\", \"http://intranet.example\"]), allow_credentials: true, \
              allow_methods: AllowMethods { any: false, list: [PUT] }, allow_headers: AllowHeaders { any: false, list: [\"content-type\"] }, \
              expose_headers: ExposeHeaders { any: false, list: [\"x-request-id\"] }, max_age: Some(600s), preflight_status: 200, \
-         preflight_passthrough: false, block_disallowed_origins: true }"
+         preflight_passthrough: false, block_disallowed_origins: true, \
+         allow_cross_origin_posts_to: [\"/auth/callback\"], guard_websocket_upgrades: false }"
     );
     let none = CorsLayer::new().allow_origin(AllowOrigin::none());
     assert!(format!("{none:?}").contains("allow_origin: AllowOrigin::None,"), "{none:?}");

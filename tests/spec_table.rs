@@ -704,22 +704,32 @@ fn cases() -> Vec<Case> {
             &[("origin", "https://api.example.com"), ("sec-fetch-site", "same-origin")],
         )
         .withheld(),
-        // `Host` does not say whether the request came over http or https: a plain-http page
-        // must not pass as the https service's own origin.
+        // Without `Sec-Fetch-Site` (a plain-http site on a LAN address or host name, where
+        // browsers send none), `Origin`'s host and port against `Host`, default ports folded by
+        // `Origin`'s scheme, as Go's `CrossOriginProtection` compares them.
         case(
-            "block: Host alone never confirms the scheme",
+            "block: Origin's host and port equal Host (no Sec-Fetch-Site)",
             "block",
             "POST",
             &[("origin", "http://api.example.com"), ("host", "api.example.com")],
         )
-        .status(403)
-        .not_called()
+        .status(200)
+        .called()
         .withheld(),
         case(
-            "block: Host alone, default port spelled out",
+            "block: Host with the default port spelled out",
             "block",
             "POST",
             &[("origin", "https://api.example.com"), ("host", "api.example.com:443")],
+        )
+        .status(200)
+        .called()
+        .withheld(),
+        case(
+            "block: Host with the other scheme's default port",
+            "block",
+            "POST",
+            &[("origin", "https://api.example.com"), ("host", "api.example.com:80")],
         )
         .status(403)
         .not_called()

@@ -434,3 +434,36 @@ async fn debug_mode_logs_each_refusal_with_its_explanation() {
         ]
     );
 }
+
+/// The WebSocket guard's refusals and cross-site writes without `Origin` are logged under their
+/// own reasons, on the sync path and after an async origin check alike.
+#[tokio::test]
+async fn the_websocket_guard_and_cross_site_writes_are_logged_by_reason() {
+    let (capture, _guard) = capture();
+    let inner = Inner::ok();
+    let handshake = [
+        ("origin", "https://evil.example"),
+        ("upgrade", "websocket"),
+        ("connection", "Upgrade"),
+        ("sec-websocket-version", "13"),
+    ];
+    let blocked = send(&layer(), &inner, request("GET", &handshake)).await;
+    assert_eq!(blocked.status, StatusCode::FORBIDDEN);
+    assert!(!blocked.inner_called);
+    assert_eq!(capture.take(), [refusal("websocket_origin_not_allowed", "https://evil.example", false)]);
+    let lookup = layer().allow_origin(AllowOrigin::async_predicate(|origin, _parts| async move { origin == APP }));
+    let blocked = send(&lookup, &inner, request("GET", &handshake)).await;
+    assert_eq!(blocked.status, StatusCode::FORBIDDEN);
+    assert!(!blocked.inner_called);
+    assert_eq!(capture.take(), [refusal("websocket_origin_not_allowed", "https://evil.example", false)]);
+    // The guard off: the plain refusal, and the handler runs.
+    let passed = send(&layer().guard_websocket_upgrades(false), &inner, request("GET", &handshake)).await;
+    assert!(passed.inner_called);
+    assert_eq!(capture.take(), [refusal("origin_not_allowed", "https://evil.example", false)]);
+
+    let write = [("sec-fetch-site", "cross-site")];
+    let blocked = send(&layer().block_disallowed_origins(true), &inner, request("POST", &write)).await;
+    assert_eq!(blocked.status, StatusCode::FORBIDDEN);
+    assert!(!blocked.inner_called);
+    assert_eq!(capture.take(), [refusal("cross_site_without_origin", "cross-site", false)]);
+}

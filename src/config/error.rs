@@ -146,6 +146,14 @@ pub enum ConfigProblem {
         /// The configured status.
         status: u16,
     },
+    /// A path given to [`allow_cross_origin_posts_to`](crate::CorsLayer::allow_cross_origin_posts_to)
+    /// is not a path as a request carries it: it must start with `/` and hold visible ASCII only,
+    /// without a query (`?`) or a fragment (`#`), so that it can equal a request's path.
+    #[non_exhaustive]
+    InvalidExemptPath {
+        /// The configured path.
+        path: String,
+    },
 }
 
 /// Where [`ConfigProblem::CredentialsWithAnyOrigin`]'s message sends the reader.
@@ -225,6 +233,12 @@ impl fmt::Display for ConfigProblem {
                 f,
                 "preflight status {status} has no effect with `preflight_passthrough(true)`, where the inner service's \
                  answer sets the status: remove one"
+            ),
+            Self::InvalidExemptPath { path } => write!(
+                f,
+                "`{}` in `allow_cross_origin_posts_to` can never equal a request's path: write the exact path, starting \
+                 with `/`, percent-encoded, without `?` or `#` (for example `/auth/callback`)",
+                escape(path)
             ),
         }
     }

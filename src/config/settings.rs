@@ -29,6 +29,11 @@ pub(crate) struct Settings {
     pub(crate) preflight_status: StatusCode,
     pub(crate) passthrough: bool,
     pub(crate) block: bool,
+    /// WebSocket handshakes from refused origins answered 403, blocking or not.
+    pub(crate) guard_upgrades: bool,
+    /// Exact paths whose `POST`s blocking lets through from any origin (callbacks of OAuth
+    /// `form_post`, SAML's POST binding, 3-D Secure).
+    pub(crate) exempt_posts: Vec<String>,
     /// Debug mode: refusals explained to the browser and in the log. Never in production.
     pub(crate) debug: bool,
     /// Problems found while converting input (e.g. from a config file) before validation.
@@ -50,6 +55,8 @@ impl Default for Settings {
             preflight_status: StatusCode::NO_CONTENT,
             passthrough: false,
             block: false,
+            guard_upgrades: true,
+            exempt_posts: Vec::new(),
             debug: false,
             extra_problems: Vec::new(),
         }
@@ -77,7 +84,9 @@ impl Settings {
             .field("max_age", &self.max_age)
             .field("preflight_status", &self.preflight_status)
             .field("preflight_passthrough", &self.passthrough)
-            .field("block_disallowed_origins", &self.block);
+            .field("block_disallowed_origins", &self.block)
+            .field("allow_cross_origin_posts_to", &self.exempt_posts)
+            .field("guard_websocket_upgrades", &self.guard_upgrades);
         d
     }
 }

@@ -3,9 +3,9 @@
 //! Classification follows the Fetch Standard's `#http-requests`: a request without `Origin`
 //! is not a CORS request; `OPTIONS` with `Origin` and `Access-Control-Request-Method` is a
 //! preflight; every other request with `Origin` is an actual CORS request. Every option
-//! (passthrough, blocking, the same-origin exemption, any origin) is applied here and nowhere
-//! else: the service carries out the [`Action`], and an async origin check only delays which of
-//! its two steps is taken.
+//! (passthrough, blocking, the same-origin exemption, the exempt paths, the WebSocket guard, any
+//! origin) is applied here and nowhere else: the service carries out the [`Action`], and an
+//! async origin check only delays which of its two steps is taken.
 
 use http::header::{GetAll, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN};
 use http::{HeaderMap, HeaderValue, Method};
@@ -17,7 +17,8 @@ use crate::decision::grant::{
     Action, Answer, Explained, Grant, OriginGrant, PreflightGrant, Reason, Refusal, Refused, RequestKind, Step,
 };
 use crate::decision::head::RequestHead;
-use crate::decision::same_origin::is_same_origin;
+use crate::decision::same_origin::{cross_site_write, is_same_origin};
+use crate::decision::upgrade::is_websocket_handshake;
 use crate::policy::request_headers::{self, is_tchar, HeadersRefused, Requested};
 use crate::policy::rules::{OriginRule, Policy, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};
 use crate::words::same_bytes;
@@ -34,17 +35,27 @@ pub(crate) struct Decision<'a> {
     /// The refused request comes from the server's own origin, and is let through as such: it
     /// needs no grant, and is not reported as refused.
     pub(crate) same_origin: bool,
+    /// Blocking would refuse the request, but its path is exempt
+    /// ([`allow_cross_origin_posts_to`](crate::CorsLayer::allow_cross_origin_posts_to)): it is let
+    /// through without a grant.
+    pub(crate) exempt: bool,
 }
 
 impl<'a> Decision<'a> {
     fn now(kind: RequestKind, step: Step) -> Self {
-        Self { action: Action::Now(step), kind, refusal: None, same_origin: false }
+        Self { action: Action::Now(step), kind, refusal: None, same_origin: false, exempt: false }
     }
 
     /// The refusal to report (trace, debug mode's log): not a same-origin request let through.
     pub(crate) fn reported(&self) -> Option<Refusal<'a>> {
         self.refusal.filter(|_| !self.same_origin)
     }
+}
+
+/// Whether blocking lets the request through for its path ([`Policy::is_exempt`]), should its
+/// origin be refused; explanations ask it too, to name the rule.
+pub(crate) fn exempt_from_blocking(policy: &Policy, request: &impl RequestHead) -> bool {
+    policy.block && policy.is_exempt(request.method(), request.uri().path())
 }
 
 fn refuse(reason: Reason, value: &[u8]) -> Refusal<'_> {
@@ -68,6 +79,12 @@ fn decide_for<'a, const EXPLAIN: bool>(policy: &Policy, request: &'a impl Reques
     let headers = request.headers();
     let mut origins = headers.get_all(ORIGIN).iter();
     let Some(origin) = origins.next() else {
+        // Only blocking asks more of a request without `Origin`.
+        if policy.block {
+            if let Some(site) = cross_site_write(request) {
+                return decide_cross_site_write(policy, request, site);
+            }
+        }
         return Decision::now(RequestKind::NonCors, Step::Call(non_cors_grant(policy)));
     };
     let one_origin = origins.next().is_none();
@@ -78,6 +95,28 @@ fn decide_for<'a, const EXPLAIN: bool>(policy: &Policy, request: &'a impl Reques
     match request_method {
         Some(request_method) => decide_preflight(policy, request, origin, one_origin, request_method),
         None => decide_actual::<EXPLAIN>(policy, request, origin, one_origin),
+    }
+}
+
+/// Under blocking, a write without `Origin` that the browser says is cross-site or same-site (Go's
+/// `CrossOriginProtection` refuses it too): blocked, unless every origin is allowed or its path
+/// is exempt. Not a CORS request, so nothing is granted either way.
+#[cold]
+fn decide_cross_site_write<'a>(policy: &Policy, request: &impl RequestHead, site: &'a HeaderValue) -> Decision<'a> {
+    if matches!(policy.origin, OriginRule::Any) {
+        return Decision::now(RequestKind::NonCors, Step::Call(non_cors_grant(policy)));
+    }
+    if exempt_from_blocking(policy, request) {
+        return Decision { exempt: true, ..Decision::now(RequestKind::NonCors, Step::Call(non_cors_grant(policy))) };
+    }
+    let refused = Refused { call: false, preflight: false, report: true, upgrade: false, exempt: false };
+    let refusal = refuse(Reason::CrossSiteWithoutOrigin, site.as_bytes());
+    Decision {
+        action: Action::Now(refused_step(policy, request, refused, refusal.reason)),
+        kind: RequestKind::NonCors,
+        refusal: Some(refusal),
+        same_origin: false,
+        exempt: false,
     }
 }
 
@@ -120,6 +159,7 @@ fn decide_actual<'a, const EXPLAIN: bool>(
                 kind: RequestKind::Actual,
                 refusal: None,
                 same_origin: false,
+                exempt: false,
             },
             None => {
                 let refusal = refuse(Reason::OriginNotAllowed, origin.as_bytes());
@@ -134,30 +174,39 @@ fn refused_actual_decision<'a, const EXPLAIN: bool>(
     policy: &Policy,
     request: &impl RequestHead,
     origin: Option<&HeaderValue>,
-    refusal: Refusal<'a>,
+    mut refusal: Refusal<'a>,
 ) -> Decision<'a> {
     let refused = refused_actual::<EXPLAIN>(policy, request, origin);
+    if refused.upgrade {
+        refusal.reason = Reason::WebSocketOriginNotAllowed;
+    }
     Decision {
         action: Action::Now(refused_step(policy, request, refused, refusal.reason)),
         kind: RequestKind::Actual,
         refusal: Some(refusal),
         same_origin: !refused.report,
+        exempt: refused.exempt,
     }
 }
 
-/// What happens to an actual request whose origin is refused. A same-origin request (browsers
-/// send `Origin` on same-origin `POST`s too) is neither blocked nor reported as refused.
+/// What happens to an actual request whose origin is refused. A same-origin request (browsers send `Origin` on same-origin `POST`s too) is
+/// neither blocked nor reported as refused. A WebSocket handshake is blocked under the upgrade
+/// guard even without blocking; a `POST` to an exempt path is not blocked.
 /// `origin`: the request's one `Origin`, `None` when it sent several.
 fn refused_actual<const EXPLAIN: bool>(
     policy: &Policy,
     request: &impl RequestHead,
     origin: Option<&HeaderValue>,
 ) -> Refused {
+    // Read only here, for a refused origin: no other request pays for it.
+    let upgrade = policy.guard_upgrades && is_websocket_handshake(request);
+    let block = policy.block || upgrade;
     // Without blocking, a report to write or an explanation to give, a same-origin request gets
     // the same answer as any refused one, so the question is not even asked.
-    let ask = EXPLAIN || policy.block || policy.debug || cfg!(feature = "tracing");
+    let ask = EXPLAIN || block || policy.debug || cfg!(feature = "tracing");
     let same_origin = ask && is_same_origin(request, origin);
-    Refused { call: !policy.block || same_origin, preflight: false, report: !same_origin }
+    let exempt = block && !same_origin && exempt_from_blocking(policy, request);
+    Refused { call: !block || same_origin || exempt, preflight: false, report: !same_origin, upgrade, exempt }
 }
 
 /// What to do with a refused request: in debug mode, an answer the layer gives itself is debug
@@ -170,7 +219,7 @@ fn refused_step(policy: &Policy, request: &impl RequestHead, refused: Refused, r
 }
 
 fn refused_preflight(policy: &Policy) -> Refused {
-    Refused { call: policy.passthrough, preflight: true, report: true }
+    Refused { call: policy.passthrough, preflight: true, report: true, upgrade: false, exempt: false }
 }
 
 /// Debug mode's answer to a refusal it answers itself. A preflight from an origin the policy
@@ -211,6 +260,7 @@ fn decide_preflight<'a>(
         kind: RequestKind::Preflight,
         refusal: Some(refusal),
         same_origin: false,
+        exempt: false,
     };
     if !one_origin {
         return refused(refuse(Reason::InvalidOrigin, origin.as_bytes()));
@@ -256,6 +306,7 @@ fn decide_preflight<'a>(
             kind: RequestKind::Preflight,
             refusal: None,
             same_origin: false,
+            exempt: false,
         },
     }
 }

@@ -37,6 +37,10 @@ pub(crate) struct Refused {
     pub(crate) preflight: bool,
     /// Whether to report it as refused: not for a same-origin request, let through as such.
     pub(crate) report: bool,
+    /// A WebSocket handshake, answered 403 by the upgrade guard: reported under its own reason.
+    pub(crate) upgrade: bool,
+    /// Let through by a path exempt from blocking, which would otherwise have answered 403.
+    pub(crate) exempt: bool,
 }
 
 impl Refused {
@@ -45,6 +49,15 @@ impl Refused {
         match self.call {
             true => Step::Call(self.grant()),
             false => Step::Answer(Answer::Forbidden { preflight }),
+        }
+    }
+
+    /// Why an async check's refusal is reported: the origin, or the origin of a WebSocket
+    /// handshake.
+    pub(crate) fn reason(self) -> Reason {
+        match self.upgrade {
+            true => Reason::WebSocketOriginNotAllowed,
+            false => Reason::OriginNotAllowed,
         }
     }
 

@@ -6,3 +6,4 @@ pub(crate) mod grant;
 pub(crate) mod head;
 pub(crate) mod reason;
 pub(crate) mod same_origin;
+pub(crate) mod upgrade;

@@ -24,11 +24,20 @@ pub enum RefusalReason {
     HeaderNotAllowed,
     /// A preflight's `Access-Control-Request-Headers` is not a list of header names.
     MalformedRequestHeaders,
+    /// A WebSocket handshake (HTTP/1.1 `Upgrade: websocket`, or HTTP/2's extended `CONNECT`)
+    /// from an origin the policy refuses: answered 403 whether or not blocking is on (RFC 6455,
+    /// section 10.2), unless [`guard_websocket_upgrades(false)`](crate::CorsLayer::guard_websocket_upgrades).
+    WebSocketOriginNotAllowed,
+    /// Under blocking, a write (not `GET`, `HEAD` or `OPTIONS`) without `Origin` whose
+    /// `Sec-Fetch-Site` says `cross-site` or `same-site`: the browser says it comes from another
+    /// origin, and without `Origin` no origin can be allowed.
+    CrossSiteWithoutOrigin,
 }
 
 impl RefusalReason {
     /// The stable code: `origin_not_allowed`, `invalid_origin`, `method_not_allowed`,
-    /// `header_not_allowed` or `malformed_request_headers`.
+    /// `header_not_allowed`, `malformed_request_headers`, `websocket_origin_not_allowed` or
+    /// `cross_site_without_origin`.
     ///
     /// ```
     /// assert_eq!(tower_cors::RefusalReason::InvalidOrigin.as_str(), "invalid_origin");
@@ -40,6 +49,8 @@ impl RefusalReason {
             RefusalReason::MethodNotAllowed => "method_not_allowed",
             RefusalReason::HeaderNotAllowed => "header_not_allowed",
             RefusalReason::MalformedRequestHeaders => "malformed_request_headers",
+            RefusalReason::WebSocketOriginNotAllowed => "websocket_origin_not_allowed",
+            RefusalReason::CrossSiteWithoutOrigin => "cross_site_without_origin",
         }
     }
 }
@@ -52,6 +63,8 @@ impl fmt::Display for RefusalReason {
             RefusalReason::MethodNotAllowed => "the requested method is not allowed",
             RefusalReason::HeaderNotAllowed => "a requested header is not allowed",
             RefusalReason::MalformedRequestHeaders => "Access-Control-Request-Headers is not a list of header names",
+            RefusalReason::WebSocketOriginNotAllowed => "a WebSocket handshake from an origin that is not allowed",
+            RefusalReason::CrossSiteWithoutOrigin => "a cross-site write without Origin (Sec-Fetch-Site)",
         })
     }
 }

@@ -17,7 +17,7 @@ pub use crate::decision::grant::RequestKind;
 use crate::decision::grant::{Action, Step};
 use crate::decision::head::RequestHead;
 use crate::decision::reason::{shown_part, RefusalReason};
-use crate::diagnosis::hint::hint;
+use crate::diagnosis::hint::{hint, REACHES_INNER_SERVICE};
 use crate::response::answer;
 use crate::response::compiled::Compiled;
 use crate::response::write::{write_grant, write_preflight_grant};
@@ -76,6 +76,11 @@ pub enum Verdict {
     /// needs no grant: browsers send `Origin` on same-origin `POST`s too. It reaches the inner
     /// service even under blocking.
     SameOrigin,
+    /// The origin is not allowed, but blocking lets the request through because it is a `POST`
+    /// to a path listed in
+    /// [`allow_cross_origin_posts_to`](crate::CorsLayer::allow_cross_origin_posts_to): it
+    /// reaches the inner service without a grant.
+    Exempt,
     /// An async origin check decides, which an explanation does not run: everything else
     /// passed, and [`headers`](Explanation::headers) and [`status`](Explanation::status) are
     /// what the layer does if the check allows the origin.
@@ -145,7 +150,8 @@ impl Explanation {
     }
 
     /// Why the request was refused: always set for [`Verdict::Refused`] and
-    /// [`Verdict::SameOrigin`], never for the other verdicts.
+    /// [`Verdict::SameOrigin`], and for [`Verdict::Exempt`] when the request carries an `Origin`
+    /// (the origin refused); never for the other verdicts.
     pub fn refusal(&self) -> Option<&Refusal> {
         self.refusal.as_ref()
     }
@@ -168,6 +174,7 @@ impl fmt::Display for Verdict {
             Verdict::Allowed => "allowed",
             Verdict::Refused => "refused",
             Verdict::SameOrigin => "same-origin, passed on without a grant",
+            Verdict::Exempt => "exempt from blocking by allow_cross_origin_posts_to, passed on without a grant",
             Verdict::AwaitsAsyncCheck => "decided by the async origin check",
         })
     }
@@ -189,6 +196,9 @@ impl fmt::Display for Explanation {
         }
         match self.status {
             Some(status) => write!(f, "\n  the layer answers {status} itself; the inner service is not called")?,
+            None if self.verdict == Verdict::Refused && self.kind == RequestKind::Actual => {
+                write!(f, "\n  the inner service answers: {REACHES_INNER_SERVICE}")?
+            }
             None => write!(f, "\n  the inner service answers")?,
         }
         if self.headers.is_empty() {
@@ -289,9 +299,12 @@ pub(crate) fn describe(compiled: &Compiled, request: &impl RequestHead, decision
     let (calls_inner, status) = carry_out(compiled, step, &mut out);
     let verdict = match (decision.kind, &refusal) {
         _ if awaits_check => Verdict::AwaitsAsyncCheck,
-        (RequestKind::NonCors, _) => Verdict::NotCors,
+        // Let through by an exempt path: a refused origin's request, or a cross-site write
+        // without one.
+        _ if decision.exempt => Verdict::Exempt,
         (_, Some(_)) if decision.same_origin => Verdict::SameOrigin,
         (_, Some(_)) => Verdict::Refused,
+        (RequestKind::NonCors, None) => Verdict::NotCors,
         (_, None) => Verdict::Allowed,
     };
     Explanation {

@@ -45,8 +45,30 @@ fn full_hint(settings: &Settings, reason: RefusalReason, value: &[u8], origin_li
              this one is not such a list (or is over 4096 bytes): it came from a client that is not a browser"
                 .to_owned(),
         ),
+        RefusalReason::WebSocketOriginNotAllowed => {
+            let guard = "WebSocket handshakes from origins the policy refuses are answered 403 (RFC 6455, section \
+                         10.2): allow the page's origin, or call `guard_websocket_upgrades(false)` if the WebSocket \
+                         handler checks `Origin` itself";
+            Some(match origin_hint(settings, value, origin_lines) {
+                Some(origin) => format!("{origin}; {guard}"),
+                None => guard.to_owned(),
+            })
+        }
+        RefusalReason::CrossSiteWithoutOrigin => Some(format!(
+            "the browser says this write comes from another site (Sec-Fetch-Site: {}) and it carries no Origin, so no \
+             origin can be allowed; blocking refuses it, as Go's CrossOriginProtection does. If this path takes \
+             cross-site form posts by design (an OAuth form_post or SAML callback), list it in \
+             `allow_cross_origin_posts_to`",
+            value.escape_ascii()
+        )),
     }
 }
+
+/// What an explanation says of a refused actual request that still reaches the inner service:
+/// CORS withholds the response from the page, but the request itself (a form `POST`, a simple
+/// `fetch`) runs.
+pub(crate) const REACHES_INNER_SERVICE: &str = "the request still runs, only its response is withheld from the \
+    page (CORS governs reads, not writes); to stop it before the handler, call `block_disallowed_origins(true)`";
 
 fn origin_hint(settings: &Settings, value: &[u8], origin_lines: usize) -> Option<String> {
     let shown = String::from_utf8_lossy(value);

@@ -42,6 +42,10 @@ pub(crate) struct Policy {
     pub(crate) preflight_status: StatusCode,
     pub(crate) passthrough: bool,
     pub(crate) block: bool,
+    /// WebSocket handshakes from refused origins are answered 403, blocking or not.
+    pub(crate) guard_upgrades: bool,
+    /// Exact paths whose `POST`s blocking lets through from any origin, without a grant.
+    pub(crate) exempt_posts: Box<[Box<[u8]>]>,
     /// Debug mode: see [`CorsLayer::debug`](crate::CorsLayer::debug).
     pub(crate) debug: bool,
     /// `Vary` for responses to non-preflight requests.
@@ -169,6 +173,11 @@ impl Policy {
             // The inner service answers passed-through preflights, with a status of its own.
             problems.push(ConfigProblem::PreflightStatusWithPassthrough { status: config.preflight_status.as_u16() });
         }
+        for path in &config.exempt_posts {
+            if !is_exact_path(path) {
+                problems.push(ConfigProblem::InvalidExemptPath { path: path.clone() });
+            }
+        }
         problems.extend(config.extra_problems.iter().cloned());
 
         let Some(origin) = origin.filter(|_| problems.is_empty()) else {
@@ -222,10 +231,27 @@ impl Policy {
             debug: config.debug,
             passthrough: config.passthrough,
             block: config.block,
+            guard_upgrades: config.guard_upgrades,
+            exempt_posts: config.exempt_posts.iter().map(|path| path.as_bytes().into()).collect(),
             vary: VaryList::new(vary),
             preflight_vary: VaryList::new(preflight_vary),
         })
     }
+}
+
+impl Policy {
+    /// Whether blocking lets this request through from any origin: a `POST` to a path listed in
+    /// [`allow_cross_origin_posts_to`](crate::CorsLayer::allow_cross_origin_posts_to), compared
+    /// byte for byte (no prefix, no normalization: `/auth/callback/` is another path).
+    pub(crate) fn is_exempt(&self, method: &Method, path: &str) -> bool {
+        *method == Method::POST && self.exempt_posts.iter().any(|exempt| **exempt == *path.as_bytes())
+    }
+}
+
+/// A path as a request line carries it: `/`, then visible ASCII without `?` or `#` (a query or a
+/// fragment is not part of the path compared).
+fn is_exact_path(path: &str) -> bool {
+    path.starts_with('/') && path.bytes().all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#')
 }
 
 fn compile_origin(config: &Settings, problems: &mut Vec<ConfigProblem>) -> Option<OriginRule> {

@@ -13,7 +13,7 @@ use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use crate::config::allow_origin::BoxedCheck;
-use crate::decision::grant::{Grant, PreflightGrant, Reason, Refused, Step};
+use crate::decision::grant::{Grant, PreflightGrant, Refused, Step};
 use crate::diagnosis::debug_mode;
 use crate::diagnosis::trace;
 use crate::response::answer;
@@ -172,7 +172,7 @@ where
                     } else {
                         if refused.report {
                             let origin = request.headers().get(ORIGIN).map_or(&[][..], |o| o.as_bytes());
-                            trace::refused(Reason::OriginNotAllowed, origin);
+                            trace::refused(refused.reason(), origin);
                             if compiled.policy.debug {
                                 debug_mode::refused_by_check(origin);
                             }

@@ -211,15 +211,68 @@ impl CorsLayer {
 
     /// Answers actual requests from disallowed origins with 403 without calling the inner
     /// service, on every path (an async origin check included: the inner service's `call`
-    /// runs only after the check allowed the request).
+    /// runs only after the check allowed the request). Without it, such a request (a form
+    /// `POST`, a simple `fetch`) reaches the inner service, and only its response is withheld
+    /// from the page: CORS governs reads, not writes.
     ///
     /// Same-origin requests, which carry `Origin` too, are let through and not reported as
-    /// refused: those whose `Sec-Fetch-Site` is `same-origin`, or, without that header, whose
-    /// `Origin` equals the scheme, host and port of an absolute request URI (as HTTP/2 sends
-    /// it). `Host` alone never counts, since it does not say whether the request came over
-    /// `http` or `https`. See the [security guide](crate::guides::security).
+    /// refused: those whose `Sec-Fetch-Site` is `same-origin`; without that header (browsers
+    /// send none to a plain-`http` URL that is not loopback), those whose `Origin` equals the
+    /// scheme, host and port of an absolute request URI (as HTTP/2 sends it), or else whose
+    /// `Origin` has the host and port of `Host` (as Go's `CrossOriginProtection` decides; see
+    /// the [security guide](crate::guides::security#cors-is-not-csrf-protection) for the
+    /// trade-off). A write (not `GET`, `HEAD` or `OPTIONS`) without `Origin` whose
+    /// `Sec-Fetch-Site` is `cross-site` or `same-site` is blocked too.
+    ///
+    /// For callbacks that take cross-site form posts by design, see
+    /// [`allow_cross_origin_posts_to`](Self::allow_cross_origin_posts_to).
     pub fn block_disallowed_origins(self, block: bool) -> Self {
         self.set(|settings| settings.block = block)
+    }
+
+    /// Exact paths whose `POST`s [blocking](Self::block_disallowed_origins) lets through from
+    /// any origin: callbacks that receive cross-site form posts by design, such as OAuth/OIDC
+    /// `response_mode=form_post` (Sign in with Apple), SAML's POST binding and 3-D Secure
+    /// returns. They reach the inner service without a CORS grant (a form post needs none), so
+    /// protect them as their protocol says (`state`, a signed response). Replaces the earlier list.
+    ///
+    /// A path matches byte for byte: no prefix, no pattern and no normalization, so
+    /// `/auth/callback/`, `/auth/callback/x` and `/auth//callback` stay blocked. Only `POST` is let
+    /// through; WebSocket handshakes stay guarded. [`explain`](Self::explain) says
+    /// [`Verdict::Exempt`](crate::explain::Verdict::Exempt) for a request let through this way.
+    ///
+    /// ```
+    /// use tower_cors::CorsLayer;
+    ///
+    /// let cors = CorsLayer::new()
+    ///     .allow_origins(["https://app.example.com"])
+    ///     .block_disallowed_origins(true)
+    ///     .allow_cross_origin_posts_to(["/auth/callback"]);
+    /// cors.validate()?;
+    /// # Ok::<(), tower_cors::ConfigError>(())
+    /// ```
+    pub fn allow_cross_origin_posts_to<I>(self, paths: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let paths = paths.into_iter().map(|path| path.as_ref().to_owned()).collect();
+        self.set(|settings| settings.exempt_posts = paths)
+    }
+
+    /// Answers a WebSocket handshake from an origin the policy refuses with 403, without calling
+    /// the inner service, whether or not [blocking](Self::block_disallowed_origins) is on: **on
+    /// by default**. Both forms axum serves are guarded: HTTP/1.1 `GET` with `Upgrade: websocket`
+    /// and HTTP/2's extended `CONNECT` (RFC 8441). A browser opens a WebSocket to any origin,
+    /// with its cookies, without a preflight, and reads every message: RFC 6455 (section 10.2)
+    /// asks servers to check the handshake's `Origin`. Same-origin handshakes, allowed origins
+    /// and clients that send no `Origin` pass. Allowed and non-CORS requests pay nothing for it;
+    /// a refused origin's `GET` pays one header lookup (`Upgrade`), and no allocation.
+    ///
+    /// `false` lets refused origins' handshakes reach the inner service (when blocking is off),
+    /// for a WebSocket endpoint that checks `Origin` itself.
+    pub fn guard_websocket_upgrades(self, guard: bool) -> Self {
+        self.set(|settings| settings.guard_upgrades = guard)
     }
 
     /// Grants `Origin: null`, which sandboxed iframes, `file:` pages and redirected requests

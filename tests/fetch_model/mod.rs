@@ -33,17 +33,21 @@ fn get_combined(headers: &HeaderMap, name: &str) -> Option<Vec<u8>> {
 /// - `Sec-Fetch-Site` (Fetch Metadata Request Headers, `#sec-fetch-site-header`) is set by the
 ///   browser itself, so when it is present it decides: same-origin exactly when its value is
 ///   `same-origin`.
-/// - Otherwise the request's own origin must be known: "same origin" compares scheme, host and
-///   port (HTML `#same-origin`), and only an absolute request URI (HTTP/2's `:scheme` and
-///   `:authority`, or a proxy's absolute form) names the scheme. `Host` names no scheme, so a
-///   request with a relative URI is never same-origin, whatever its `Host` says.
+/// - Otherwise (browsers send no Fetch Metadata to a URL that is not potentially trustworthy:
+///   plain `http` other than loopback and `localhost`) the request's own origin is what its URI
+///   names: an absolute request URI (HTTP/2's `:scheme` and `:authority`, or a proxy's absolute
+///   form) names scheme, host and port, and "same origin" compares all three (HTML
+///   `#same-origin`); a relative URI leaves only `Host`, which names host and port but no
+///   scheme, so `Origin`'s own scheme stands in for it (Go's `CrossOriginProtection` compares
+///   `Origin`'s host with `Host` the same way).
 /// - The `Origin` header carries the serialization of the request's origin
 ///   (`#origin-header`, `#serializing-a-request-origin`, `#ascii-serialisation-of-an-origin`):
 ///   lower-case scheme, host, and `:port` only when the port is not the scheme's default. It must
-///   be exactly that serialization of the URI's origin, with the host compared
+///   be exactly that serialization of the request's origin, with the host compared
 ///   ASCII-case-insensitively, as hosts are (RFC 3986, section 3.2.2). A default port spelled out
-///   in `Origin`, a trailing `/`, whitespace, `null`, or two `Origin` lines (which combine into no
-///   serialization at all) never match. Only `http` and `https` URIs are served here.
+///   in `Origin`, a trailing `/`, whitespace, `null`, two `Origin` lines (which combine into no
+///   serialization at all), or two `Host` lines never match. Only `http` and `https` are served
+///   here.
 pub fn is_same_origin(headers: &HeaderMap, uri: &Uri) -> bool {
     if let Some(site) = get_combined(headers, "sec-fetch-site") {
         return site == b"same-origin";
@@ -51,16 +55,35 @@ pub fn is_same_origin(headers: &HeaderMap, uri: &Uri) -> bool {
     let Some(origin) = get_combined(headers, "origin") else {
         return false;
     };
-    let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
-        return false;
+    // The request's scheme, host and port: from the URI when it names them, else `Host`, with
+    // the scheme `Origin` claims.
+    let (scheme, host, port) = match (uri.scheme_str(), uri.host()) {
+        (Some(scheme), Some(host)) => (scheme.to_ascii_lowercase(), host.to_owned(), uri.port_u16()),
+        _ => {
+            let mut lines = headers.get_all("host").iter();
+            let (Some(host), None) = (lines.next(), lines.next()) else {
+                return false;
+            };
+            let Ok(authority) = std::str::from_utf8(host.as_bytes()).unwrap_or("").parse::<http::uri::Authority>()
+            else {
+                return false;
+            };
+            if authority.as_str() != host.to_str().unwrap_or("") || authority.as_str().contains('@') {
+                return false;
+            }
+            let Some(end) = origin.windows(3).position(|w| w == b"://") else {
+                return false;
+            };
+            let scheme = String::from_utf8_lossy(&origin[..end]).into_owned();
+            (scheme, authority.host().to_owned(), authority.port_u16())
+        }
     };
-    let scheme = scheme.to_ascii_lowercase();
     let default_port = match scheme.as_str() {
         "http" => 80,
         "https" => 443,
         _ => return false,
     };
-    let port = match uri.port_u16() {
+    let port = match port {
         Some(port) if port != default_port => format!(":{port}"),
         _ => String::new(),
     };
