@@ -358,7 +358,25 @@ async fn wait_until_listening(driver: &mut Child, name: &str, port: u16) -> Resu
 /// WebDriver has no console log for WebKit, so this is the one way to read WebKit's own CORS
 /// messages: `fetch()` rejects with "Load failed" whatever the cause. The browser's data and cache
 /// folders are fresh for each call; it needs a display (`xvfb-run -a`).
+///
+/// A MiniBrowser that exits or hangs before `last` is started again, up to three times in all: on a
+/// loaded machine one sometimes exits at start-up with nothing on its console (seen once in CI-like
+/// runs with three engines' suites beside it). What it reads is never retried on: a console that
+/// reached `last` is returned as it is.
 pub(crate) async fn webkit_console(url: &str, last: &str) -> Result<Vec<String>, Error> {
+    let mut attempt = 1;
+    loop {
+        match webkit_console_once(url, last).await {
+            Err(why) if attempt < 3 => {
+                println!("webkit: MiniBrowser attempt {attempt} of 3 failed ({why}); starting it again");
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+async fn webkit_console_once(url: &str, last: &str) -> Result<Vec<String>, Error> {
     use tokio::io::{AsyncBufReadExt, BufReader};
     if std::env::var_os("DISPLAY").is_none() {
         return Err("WebKit needs a display: run the tests under `xvfb-run -a` (.ci/browser.sh does)".into());
