@@ -42,11 +42,13 @@ pub(crate) struct Decision<'a> {
 }
 
 impl<'a> Decision<'a> {
+    #[inline]
     fn now(kind: RequestKind, step: Step) -> Self {
         Self { action: Action::Now(step), kind, refusal: None, same_origin: false, exempt: false }
     }
 
     /// The refusal to report (trace, debug mode's log): not a same-origin request let through.
+    #[inline]
     pub(crate) fn reported(&self) -> Option<Refusal<'a>> {
         self.refusal.filter(|_| !self.same_origin)
     }
@@ -170,6 +172,7 @@ fn decide_actual<'a, const EXPLAIN: bool>(
     }
 }
 
+#[inline]
 fn refused_actual_decision<'a, const EXPLAIN: bool>(
     policy: &Policy,
     request: &impl RequestHead,
@@ -211,6 +214,7 @@ fn refused_actual<const EXPLAIN: bool>(
 
 /// What to do with a refused request: in debug mode, an answer the layer gives itself is debug
 /// mode's, which lets the browser name the cause.
+#[inline]
 fn refused_step(policy: &Policy, request: &impl RequestHead, refused: Refused, reason: Reason) -> Step {
     match policy.debug && !refused.call {
         true => debug_answer(policy, request, refused.preflight, reason),

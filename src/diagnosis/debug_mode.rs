@@ -6,7 +6,6 @@
 
 use bytes::Bytes;
 
-use crate::config::allow_origin::BoxedCheck;
 use crate::decision::decide::Decision;
 use crate::decision::grant::{Action, Answer, Step};
 use crate::decision::head::RequestHead;
@@ -19,17 +18,15 @@ use crate::response::compiled::Compiled;
 const WARNING: &str = "\n\n(tower-cors debug mode: it discloses part of the policy; turn it off in production)\n";
 
 /// Explains a refused request: logs the explanation and, if the layer answers the request
-/// itself, puts it in the answer's body. Returns the decision's action, to carry out.
+/// itself, puts it in the answer's body.
 #[cold]
 #[inline(never)]
-pub(crate) fn explained(compiled: &Compiled, request: &impl RequestHead, decision: Decision<'_>) -> Action<BoxedCheck> {
-    let explanation = bounded(describe(compiled, request, &decision).to_string(), TEXT_CAP - WARNING.len());
+pub(crate) fn explain(compiled: &Compiled, request: &impl RequestHead, decision: &mut Decision<'_>) {
+    let explanation = bounded(describe(compiled, request, decision).to_string(), TEXT_CAP - WARNING.len());
     trace::explained(&explanation);
-    let mut action = decision.action;
-    if let Action::Now(Step::Answer(Answer::Explained(answer))) = &mut action {
+    if let Action::Now(Step::Answer(Answer::Explained(answer))) = &mut decision.action {
         answer.text = Bytes::from(explanation + WARNING);
     }
-    action
 }
 
 /// Debug mode's log line for a request refused by an async origin check.

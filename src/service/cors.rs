@@ -205,11 +205,12 @@ where
 
 #[inline(always)]
 fn decide_and_trace(compiled: &Compiled, head: &impl RequestHead) -> Action<BoxedCheck> {
-    let decision = decide(&compiled.policy, head);
+    let mut decision = decide(&compiled.policy, head);
     if let Some(refusal) = decision.reported() {
         trace::refused(refusal.reason, refusal.value);
         if compiled.policy.debug {
-            return debug_mode::explained(compiled, head, decision);
+            // In place, by reference: one exit, so that the action is moved out once.
+            debug_mode::explain(compiled, head, &mut decision);
         }
     }
     decision.action
