@@ -52,11 +52,28 @@ pub fn figure(kind: &str, word: &str) -> usize {
         .unwrap_or_else(|| panic!("TESTING.md's {kind:?} row states no \"N {word}\": {cells:?}"))
 }
 
-/// The `.rs` files a cell names in backticks; `dir/*.rs` names every `.rs` file of `dir`.
+/// The `.rs` files a cell names in backticks; `dir/*.rs` names every `.rs` file of `dir`, and
+/// `dir/**/*.rs` those of its subfolders too.
 pub fn files_in(cell: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        let mut entries: Vec<PathBuf> =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for name in cell.split('`').skip(1).step_by(2).filter(|n| n.ends_with(".rs")) {
+        if let Some(dir) = name.strip_suffix("**/*.rs") {
+            walk(&root.join(dir), &mut files);
+            continue;
+        }
         match name.strip_suffix("*.rs") {
             Some(dir) => {
                 let mut listed: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
