@@ -4,9 +4,19 @@
 
 use std::path::{Path, PathBuf};
 
+/// The repository's root: this package's folder, or its parent for the `integration` member.
+pub fn root() -> PathBuf {
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if package.join("TESTING.md").exists() {
+        package.to_owned()
+    } else {
+        package.parent().expect("the workspace root").to_owned()
+    }
+}
+
 /// A file of the repository, by its path from the root.
 pub fn read(path: impl AsRef<Path>) -> String {
-    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path.as_ref());
+    let full = root().join(path.as_ref());
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
@@ -67,7 +77,7 @@ pub fn files_in(cell: &str) -> Vec<PathBuf> {
             }
         }
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = root();
     let mut files = Vec::new();
     for name in cell.split('`').skip(1).step_by(2).filter(|n| n.ends_with(".rs")) {
         if let Some(dir) = name.strip_suffix("**/*.rs") {

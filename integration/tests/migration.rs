@@ -16,6 +16,7 @@
 //! having no behaviour to compare, so that a row added to the guide is added here too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::collections::BTreeSet;
@@ -510,7 +511,7 @@ const NOT_BEHAVIOUR: &[&str] = &[
 
 #[test]
 fn every_row_of_the_guide_is_run_here_or_has_no_behaviour() {
-    let guide = include_str!("../docs/migrating_from_tower_http.md");
+    let guide = include_str!("../../docs/migrating_from_tower_http.md");
     let table = guide
         .lines()
         .skip_while(|line| !line.starts_with("| tower-http 0.7 |"))

@@ -58,7 +58,7 @@
 
 // The demo, so that the page a newcomer opens first is checked here too.
 #[allow(dead_code)]
-#[path = "../examples/demo.rs"]
+#[path = "../../examples/demo.rs"]
 mod demo;
 #[path = "browser/harness.rs"]
 mod harness;
