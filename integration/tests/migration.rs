@@ -568,14 +568,17 @@ fn lines(lines: &[(&str, &str)]) -> Vec<(String, String)> {
 /// is refused, as the guide's difference 5 warns.
 #[tokio::test]
 async fn public_read_only_api_with_an_authorization_preflight() {
-    let theirs = theirs::CorsLayer::new().allow_origin(theirs::Any).allow_methods(theirs::Any).allow_headers(theirs::Any);
+    let theirs =
+        theirs::CorsLayer::new().allow_origin(theirs::Any).allow_methods(theirs::Any).allow_headers(theirs::Any);
     let recipe = tower_cors::CorsLayer::new()
         .allow_origin(tower_cors::Any)
         .allow_methods(tower_cors::Any)
         .allow_any_header_and_authorization();
     recipe.validate().unwrap();
-    let literal =
-        tower_cors::CorsLayer::new().allow_origin(tower_cors::Any).allow_methods(tower_cors::Any).allow_headers(tower_cors::Any);
+    let literal = tower_cors::CorsLayer::new()
+        .allow_origin(tower_cors::Any)
+        .allow_methods(tower_cors::Any)
+        .allow_headers(tower_cors::Any);
 
     let (status, answer) = authorization_preflight(&theirs, APP).await;
     assert_eq!(status, 200);
