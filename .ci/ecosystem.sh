@@ -37,8 +37,8 @@ else
     step "docs.rs build skipped: no nightly toolchain installed"
 fi
 
-step "cargo build --examples --all-features"
-cargo build --examples --all-features
+step "cargo build --workspace --examples --all-features"
+cargo build --workspace --examples --all-features
 examples_dir="${CARGO_TARGET_DIR:-target}/debug/examples"
 
 work=$(mktemp -d)
@@ -227,7 +227,7 @@ echo "ok: explain"
 
 # Every example must be run above: a new one needs its own block here. (soak_server is run by
 # .ci/run's soak step, scripts/soak.sh, with every answer checked.)
-for source in examples/*.rs; do
+for source in examples/*.rs integration/examples/*.rs; do
     name=$(basename "$source" .rs)
     case "$name" in
         hyper_util | config_file | tonic_grpc_web | demo | cors_workload | bench_server | explain | soak_server) ;;

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Instructions per request, counted by valgrind's callgrind (deterministic, unlike timings on a
-# shared 2-core machine), for every workload of benches/workloads through no layer, tower-cors
+# shared 2-core machine), for every workload of integration/benches/workloads through no layer, tower-cors
 # and tower-http's CorsLayer. Only the request loop is counted (--toggle-collect), after one
 # warm-up request; overhead = layer - bare, ratio = tower-cors overhead / tower-http overhead.
 #
 #   scripts/callgrind.sh                  # every workload
 #   scripts/callgrind.sh preflight        # workloads whose name contains "preflight"
 #   N=5000 scripts/callgrind.sh           # requests per run (default 2000)
-#   scripts/callgrind.sh --server         # end to end: the whole axum server (examples/bench_server)
+#   scripts/callgrind.sh --server         # end to end: the whole axum server (integration/examples/bench_server)
 #                                         # under callgrind, user-space instructions per request
 #   PLACEMENT=service scripts/callgrind.sh --server   # the layer around the router, not Router::layer
 set -euo pipefail
@@ -25,7 +25,7 @@ if [ "$FILTER" = "--server" ]; then
   # is the server's user-space instructions per request, start-up and shutdown cancelled out.
   # Kernel time (sockets, syscalls) is not counted, so these ratios overstate the layer's share.
   command -v curl >/dev/null || apt-get install -y curl
-  nice cargo build --release --example bench_server >&2
+  nice cargo build --release -p tower-cors-integration --example bench_server >&2
   server="$TARGET/release/examples/bench_server"
   port=${PORT:-28090}
   N1=${N1:-500}
@@ -67,7 +67,7 @@ if [ "$FILTER" = "--server" ]; then
   exit 0
 fi
 
-nice cargo build --release --example cors_workload >&2
+nice cargo build --release -p tower-cors-integration --example cors_workload >&2
 bin="$TARGET/release/examples/cors_workload"
 
 per_request() {

@@ -1,5 +1,5 @@
 -- wrk script of scripts/soak.sh: sends a mix of CORS requests round-robin and checks every
--- answer against what the server's policy must answer. The server (examples/soak_server.rs)
+-- answer against what the server's policy must answer. The server (integration/examples/soak_server.rs)
 -- copies each request's `x-kind` header into the response, so that an answer is checked against
 -- the request it answers.
 --

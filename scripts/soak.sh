@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak test: examples/soak_server.rs (an axum router on hyper-util's auto server, 127.0.0.1)
+# Soak test: integration/examples/soak_server.rs (an axum router on hyper-util's auto server, 127.0.0.1)
 # loaded for minutes with a mix of CORS requests, every answer checked, the server's memory
 # sampled every second. See BENCHMARKS.md ("Soak") for the figures and what each check means.
 #
@@ -30,7 +30,7 @@
 # Environment: DURATION (seconds per mode, 600), WARMUP (seconds of RSS left out, 60),
 # CONNECTIONS (wrk: 32; h2load: per kind, 2, with STREAMS streams each, 8), PORT (28090),
 # SERVER_CPU (0), LOAD_CPU (1), WORKERS (tokio workers of the server, 1), PROFILE (release;
-# `debug` reuses the examples `cargo build --examples --all-features` built, as CI does),
+# `debug` reuses the examples `cargo build --workspace --examples --all-features` built, as CI does),
 # RSS_MAX_PERCENT (1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,10 +57,10 @@ else
   CONNECTIONS=${CONNECTIONS:-32}
 fi
 if [ "$PROFILE" = release ]; then
-  nice cargo build --release --features reload --example soak_server >&2
+  nice cargo build --release -p tower-cors-integration --example soak_server >&2
 else
-  # The feature set of `cargo build --examples --all-features`, so that nothing is rebuilt.
-  nice cargo build --all-features --example soak_server >&2
+  # The feature set of `cargo build --workspace --examples --all-features`, so that nothing is rebuilt.
+  nice cargo build --all-features -p tower-cors-integration --example soak_server >&2
 fi
 server_bin="$TARGET/$PROFILE/examples/soak_server"
 

@@ -27,7 +27,7 @@ WORKERS=${WORKERS:-1}
 TARGET=${CARGO_TARGET_DIR:-target}
 
 command -v wrk >/dev/null || apt-get install -y wrk
-nice cargo build --release --example bench_server >&2
+nice cargo build --release -p tower-cors-integration --example bench_server >&2
 server_bin="$TARGET/release/examples/bench_server"
 
 tmp=$(mktemp -d)

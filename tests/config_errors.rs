@@ -388,3 +388,35 @@ fn valid_configuration_is_accepted_and_reusable() {
     assert_eq!(layer.validate(), Ok(()));
     let _service = layer.layer(tower::service_fn(|()| async { Ok::<_, ()>(()) }));
 }
+
+/// `validate()?` out of `fn main() -> Result<(), Box<dyn Error>>` prints the error's `Debug`
+/// (as does `unwrap()`): it must be the sentence that says what to write, not the struct.
+#[test]
+fn debug_is_the_sentence_that_main_prints() {
+    let err = CorsLayer::new().allow_origins(["https://app.example.com/"]).validate().unwrap_err();
+    let boxed: Box<dyn std::error::Error> = err.clone().into();
+    let printed = format!("Error: {boxed:?}");
+    assert_eq!(
+        printed,
+        "Error: invalid CORS configuration: origin `https://app.example.com/` can never match a browser's `Origin` \
+         header: an origin has no path, not even a trailing `/`; write `https://app.example.com`"
+    );
+    for struct_syntax in ["ConfigError", "problems", "InvalidOrigin", "Path {", "suggestion:"] {
+        assert!(!printed.contains(struct_syntax), "{struct_syntax} in {printed}");
+    }
+
+    // Several problems: one line each, as `Display` lists them.
+    let err = CorsLayer::new()
+        .allow_origins(["https://App.example.com"])
+        .allow_methods([Method::TRACE])
+        .validate()
+        .unwrap_err();
+    assert_eq!(format!("{err:?}"), err.to_string());
+    assert!(format!("{err:?}")
+        .starts_with("invalid CORS configuration (2 problems):\n  - origin `https://App.example.com`"));
+
+    // The values stay reachable: `{:#?}` and `problems()`.
+    let pretty = format!("{err:#?}");
+    assert!(pretty.starts_with("ConfigError {\n    problems: [\n        InvalidOrigin {"), "{pretty}");
+    assert!(pretty.contains("ForbiddenMethod"), "{pretty}");
+}

@@ -3,7 +3,7 @@
 //! sub-request to a CORS-wrapped service, or the application itself put there is replaced by the
 //! outer layer's own decision on the request it received: an origin it allows gets its grant, an
 //! origin it refuses gets none, never an inner `*`. Nothing panics, in any build. The axum shapes
-//! are rows of `tests/stacks.rs`.
+//! are rows of `integration/tests/stacks.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

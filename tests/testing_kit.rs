@@ -972,7 +972,7 @@ fn safelisted_headers_become_unsafe_past_1024_bytes_in_all() {
 // The fetch edges where the kit once said "readable" (or sent what Chromium does not): URLs,
 // fetch()'s refusals, header lines, redirects, Fetch Metadata, the cache after a failed
 // preflight, Chromium's own safelist, and Allow-Origin values. Each is also a browser case
-// (`tests/browser/edges.rs`), compared with Chromium, Firefox and WebKit.
+// (`integration/tests/browser/edges.rs`), compared with Chromium, Firefox and WebKit.
 
 /// A status and headers (`{origin}` in a value is the request's `Origin`).
 type Answer = (u16, Vec<(&'static str, &'static str)>);

@@ -109,21 +109,21 @@ fn section<'a>(doc: &'a str, heading: &str) -> &'a str {
 }
 
 fn model_props_default() -> usize {
-    let source = read("tests/model_props.rs");
+    let source = read("integration/tests/model_props.rs");
     let at = source.find(".unwrap_or(").expect("model_props reads PROPTEST_CASES with a default");
     source[at + 11..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
 }
 
-/// The real-browser row and section: as many cases as `tests/browser.rs` lists, in as many
+/// The real-browser row and section: as many cases as `integration/tests/browser.rs` lists, in as many
 /// engines as its harness knows.
 #[test]
 fn browser_figures_are_the_suites() {
-    let source = read("tests/browser.rs");
+    let source = read("integration/tests/browser.rs");
     let cases = source.lines().filter(|l| l.trim_end() == "        Case {").count();
-    let harness = read("tests/browser/harness.rs");
+    let harness = read("integration/tests/browser/harness.rs");
     let all = harness.split("const ALL: [Self; ").nth(1).expect("the harness lists its engines in Engine::ALL");
     let engines: usize = all.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap();
-    assert_eq!(figure("Real browser", "cases"), cases, "cases in tests/browser.rs");
+    assert_eq!(figure("Real browser", "cases"), cases, "cases in integration/tests/browser.rs");
     assert_eq!(figure("Real browser", "engines"), engines, "engines in Engine::ALL");
     let doc = testing_md();
     let browsers = section(&doc, "## Real browsers");
@@ -181,11 +181,18 @@ fn the_reader_finds_figures_and_only_them() {
 #[test]
 fn every_test_file_is_named_in_the_mutants_configuration() {
     let config = std::fs::read_to_string(".cargo/mutants.toml").unwrap();
-    for entry in std::fs::read_dir("tests").unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "rs") {
-            let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
-            assert!(config.contains(&name), "{name} is not named in .cargo/mutants.toml");
+    let mut named = 0;
+    for dir in ["tests", "integration/tests"] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+                assert!(config.contains(&name), "{name} ({dir}) is not named in .cargo/mutants.toml");
+                named += 1;
+            }
         }
     }
+    assert!(named >= 20, "only {named} test files found");
+    // The integration member's tests run only if cargo-mutants tests the whole workspace.
+    assert!(config.contains("\ntest_workspace = true\n"), ".cargo/mutants.toml must test the workspace");
 }

@@ -200,7 +200,7 @@ fn oracle_config(ops: &[Op]) -> Config {
     let mut config = Config::default();
     for op in ops {
         match op {
-            Op::Origins(list) => config.origins = Origins::List(text(list)),
+            Op::Origins(list) => config.origins = Origins::list(text(list)),
             Op::AnyOrigin => config.origins = Origins::Any,
             Op::NoOrigin => config.origins = Origins::None,
             Op::Permissive => config = permissive(),

@@ -137,12 +137,20 @@ impl AllowOrigin {
     ///
     /// Each entry is validated by [`CorsLayer::validate`](crate::CorsLayer::validate): it must
     /// be spelled exactly as browsers send it (lower case, no trailing `/`, no default port).
+    ///
+    /// A list whose only entry is `*` is [`any()`](Self::any), as tower-http answered it: the
+    /// value of a `CORS_ALLOW_ORIGIN=*` variable means any origin, and is refused with
+    /// credentials as `any()` is. `*` among other origins is a configuration error.
     pub fn list<I>(origins: I) -> Self
     where
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        Self::of(OriginKind::List(origins.into_iter().map(|o| o.as_ref().to_vec()).collect()))
+        let origins: Vec<Vec<u8>> = origins.into_iter().map(|o| o.as_ref().to_vec()).collect();
+        match origins.as_slice() {
+            [only] if only.as_slice() == b"*" => Self::any(),
+            _ => Self::of(OriginKind::List(origins)),
+        }
     }
 
     /// One exact origin (compatible with tower-http's `AllowOrigin::exact`).

@@ -7,6 +7,10 @@ use std::fmt;
 /// Returned by [`CorsLayer::validate`](crate::CorsLayer::validate). Its `Display` lists each
 /// problem on its own line, and each line says what to change.
 ///
+/// `Debug` (`{:?}`) prints the same sentences, so that `validate()?` out of a `main` that
+/// returns `Result<(), Box<dyn Error>>`, or an `unwrap()`, shows what to write instead rather
+/// than a struct; `{:#?}` prints the [`problems`](Self::problems) as values.
+///
 /// ```
 /// use tower_cors::CorsLayer;
 ///
@@ -16,8 +20,9 @@ use std::fmt;
 ///     .unwrap_err();
 /// assert_eq!(err.problems().len(), 1);
 /// assert!(err.to_string().contains("https://app.example.com"));
+/// assert_eq!(format!("{err:?}"), err.to_string());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConfigError {
     problems: Vec<ConfigProblem>,
 }
@@ -44,6 +49,18 @@ impl fmt::Display for ConfigError {
                 }
                 Ok(())
             }
+        }
+    }
+}
+
+/// The `Display` sentences, because `Debug` is what `?` out of `main` and `unwrap()` print; the
+/// alternate form (`{:#?}`) shows the problems as values.
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.debug_struct("ConfigError").field("problems", &self.problems).finish()
+        } else {
+            fmt::Display::fmt(self, f)
         }
     }
 }

@@ -94,17 +94,11 @@ impl CorsLayer {
     /// headers.push(HeaderName::from_static("x-tenant"));
     /// let cors = CorsLayer::grpc_web(["https://app.example.com"]).allow_headers(headers).allow_credentials(true);
     /// cors.validate()?;
-    ///
-    /// // Served by tonic, over HTTP/1.1 for browsers:
-    /// let (_, health) = tonic_health::server::health_reporter();
-    /// let router = tonic::transport::Server::builder()
-    ///     .accept_http1(true)
-    ///     .layer(cors)
-    ///     .layer(tonic_web::GrpcWebLayer::new())
-    ///     .add_service(health);
-    /// # let _ = router;
     /// # Ok::<(), tower_cors::ConfigError>(())
     /// ```
+    ///
+    /// The [gRPC-web guide](crate::guides::grpc_web) serves it with tonic, over HTTP/1.1 for
+    /// browsers.
     pub fn grpc_web(origins: impl Into<AllowOrigin>) -> Self {
         Self::new()
             .allow_origin(origins)

@@ -105,6 +105,13 @@ impl CorsLayer {
     ///
     /// `*` is one answer for every origin, so the `Origin` value is not read: a request with
     /// one `Origin` line, whatever it holds, gets `*`; only a request with two is refused.
+    ///
+    /// tower-http's `AllowOrigin::mirror_request()` echoed every origin back: without
+    /// credentials `*` grants the same pages, cacheably; with credentials, list your origins
+    /// (the [migration guide](crate::guides::migrating_from_tower_http) has the recipe). A list
+    /// whose only entry is `*` (`allow_origin("*")`, a `CORS_ALLOW_ORIGIN=*` variable) means
+    /// this too, as it did in tower-http.
+    #[doc(alias = "mirror_request")]
     pub fn allow_any_origin(self) -> Self {
         self.allow_origin(AllowOrigin::any())
     }
@@ -114,7 +121,9 @@ impl CorsLayer {
         self.set(|settings| settings.methods = methods.into())
     }
 
-    /// Any method a browser can send.
+    /// Any method a browser can send: the requested one is echoed (tower-http's
+    /// `AllowMethods::mirror_request()`).
+    #[doc(alias = "mirror_request")]
     pub fn allow_any_method(self) -> Self {
         self.allow_methods(AllowMethods::any())
     }
@@ -136,7 +145,12 @@ impl CorsLayer {
     }
 
     /// Any request header, `Authorization` included: what tower-http's
-    /// `AllowHeaders::mirror_request()` gave, spelled so that a reader sees it.
+    /// `AllowHeaders::mirror_request()` gave, and what its `allow_headers(Any)` gave in
+    /// today's browsers (Chromium, Firefox and WebKit all let a `*` cover `Authorization`,
+    /// which the Fetch Standard says it does not), spelled so that a reader sees it.
+    ///
+    /// tower-http's `CorsLayer::very_permissive()` (every origin echoed, with credentials) has
+    /// no counterpart that trusts every site; for the origins you name, it is:
     ///
     /// ```
     /// use tower_cors::CorsLayer;
@@ -144,10 +158,12 @@ impl CorsLayer {
     /// let cors = CorsLayer::new()
     ///     .allow_origins(["https://app.example.com"])
     ///     .allow_credentials(true)
+    ///     .allow_any_method()
     ///     .allow_any_header_and_authorization();
     /// cors.validate()?;
     /// # Ok::<(), tower_cors::ConfigError>(())
     /// ```
+    #[doc(alias = "very_permissive", alias = "mirror_request")]
     pub fn allow_any_header_and_authorization(self) -> Self {
         self.allow_headers(AllowHeaders::any_and_authorization())
     }
@@ -182,14 +198,66 @@ impl CorsLayer {
     pub fn max_age(self, max_age: Duration) -> Self {
         self.set(|settings| settings.max_age = Some(max_age))
     }
+}
 
-    /// Answers Private Network Access preflights: **legacy**. Chrome 142 replaced these
-    /// preflights with a Local Network Access permission prompt, and no browser grants anything
-    /// on this header any more; see [`AllowPrivateNetwork`] for what to do instead.
-    pub fn allow_private_network(self, allow: impl Into<AllowPrivateNetwork>) -> Self {
-        self.set(|settings| settings.private_network = allow.into())
+impl<M> CorsLayer<M> {
+    /// Checks the whole configuration and reports every problem at once.
+    ///
+    /// The compiled policy is kept, so the layer does no more work when it wraps services.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] listing each problem with what to change.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.compile().map(|_| ())
     }
 
+    /// What the layer does with `request`, and why: its classification, verdict, the exact
+    /// headers and status it answers with, and for a refusal a stable reason code, the offending
+    /// value and a hint saying what to change. Pure: nothing is called, an async origin check
+    /// is not run.
+    ///
+    /// ```
+    /// use http::Request;
+    /// use tower_cors::CorsLayer;
+    ///
+    /// let cors = CorsLayer::new().allow_origins(["https://app.example.com"]);
+    /// let request = Request::get("/items").header("origin", "http://app.example.com").body(())?;
+    /// let explanation = cors.explain(&request)?;
+    /// assert!(!explanation.is_allowed());
+    /// assert_eq!(
+    ///     explanation.refusal().and_then(|refusal| refusal.hint()),
+    ///     Some(
+    ///         "the scheme differs: the page is on `http` but `https://app.example.com` is configured; \
+    ///          add `http://app.example.com` to allow_origins (or serve the page over `https`)"
+    ///     )
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The [`ConfigError`] of an invalid configuration, as [`validate`](Self::validate) reports it.
+    pub fn explain<R: ExplainRequest>(&self, request: &R) -> Result<Explanation, ConfigError> {
+        Ok(explain::explain(&*self.compile()?, request.head().as_ref()))
+    }
+
+    pub(crate) fn compile(&self) -> Result<Arc<Compiled>, ConfigError> {
+        self.compiled
+            .get_or_init(|| {
+                let compiled = Compiled::new(&self.settings)?;
+                if compiled.policy.debug {
+                    debug_mode::built();
+                }
+                Ok(Arc::new(compiled))
+            })
+            .clone()
+    }
+}
+
+// The rare knobs, listed after `validate` in the generated docs (rustdoc shows impl blocks in
+// source order).
+impl CorsLayer {
     /// The status of a successful preflight: 204 by default; 200 for old clients that need it.
     ///
     /// Another status together with [`preflight_passthrough(true)`](Self::preflight_passthrough)
@@ -275,16 +343,24 @@ impl CorsLayer {
         self.set(|settings| settings.guard_upgrades = guard)
     }
 
-    /// Grants `Origin: null`, which sandboxed iframes, `file:` pages and redirected requests
-    /// send, so **any page on the web can claim it**. Only for content that is public anyway.
-    pub fn dangerously_allow_null_origin(self, allow: bool) -> Self {
-        self.set(|settings| settings.allow_null = allow)
-    }
-
-    /// Allows credentials for plain-`http` origins that are not loopback, which anyone on the
-    /// network path can impersonate.
-    pub fn dangerously_allow_insecure_origins_with_credentials(self, allow: bool) -> Self {
-        self.set(|settings| settings.allow_insecure = allow)
+    /// Responses keep the inner service's body type, and the layer's own answers (a preflight,
+    /// a 403) use its `Default`, as tower-http's CORS layer does. Call it last.
+    ///
+    /// Only worth it with axum's `Router::layer`, which boxes every body that is not axum's
+    /// own: a [`CorsBody`](crate::CorsBody) would cost one small allocation a request there.
+    /// The inner service's body must then have a `Default` (axum's `Body` has one; tower-http's
+    /// trace and compression bodies do not: keep the default for them).
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    /// use tower_cors::CorsLayer;
+    ///
+    /// let cors = CorsLayer::new().allow_origins(["https://app.example.com"]).keep_body_type();
+    /// let app: Router = Router::new().route("/", get(|| async { "hello" })).layer(cors);
+    /// # let _ = app;
+    /// ```
+    pub fn keep_body_type(self) -> CorsLayer<KeepBody> {
+        CorsLayer { settings: self.settings, compiled: self.compiled, body: PhantomData }
     }
 
     /// Debug mode, **for development only**: refusals explain themselves.
@@ -319,79 +395,23 @@ impl CorsLayer {
         self.set(|settings| settings.debug = debug)
     }
 
-    /// Responses keep the inner service's body type, and the layer's own answers (a preflight,
-    /// a 403) use its `Default`, as tower-http's CORS layer does. Call it last.
-    ///
-    /// Only worth it with axum's `Router::layer`, which boxes every body that is not axum's
-    /// own: a [`CorsBody`](crate::CorsBody) would cost one small allocation a request there.
-    /// The inner service's body must then have a `Default` (axum's `Body` has one; tower-http's
-    /// trace and compression bodies do not: keep the default for them).
-    ///
-    /// ```
-    /// use axum::{routing::get, Router};
-    /// use tower_cors::CorsLayer;
-    ///
-    /// let cors = CorsLayer::new().allow_origins(["https://app.example.com"]).keep_body_type();
-    /// let app: Router = Router::new().route("/", get(|| async { "hello" })).layer(cors);
-    /// # let _ = app;
-    /// ```
-    pub fn keep_body_type(self) -> CorsLayer<KeepBody> {
-        CorsLayer { settings: self.settings, compiled: self.compiled, body: PhantomData }
-    }
-}
-
-impl<M> CorsLayer<M> {
-    /// What the layer does with `request`, and why: its classification, verdict, the exact
-    /// headers and status it answers with, and for a refusal a stable reason code, the offending
-    /// value and a hint saying what to change. Pure: nothing is called, an async origin check
-    /// is not run.
-    ///
-    /// ```
-    /// use http::Request;
-    /// use tower_cors::CorsLayer;
-    ///
-    /// let cors = CorsLayer::new().allow_origins(["https://app.example.com"]);
-    /// let request = Request::get("/items").header("origin", "http://app.example.com").body(())?;
-    /// let explanation = cors.explain(&request)?;
-    /// assert!(!explanation.is_allowed());
-    /// assert_eq!(
-    ///     explanation.refusal().and_then(|refusal| refusal.hint()),
-    ///     Some(
-    ///         "the scheme differs: the page is on `http` but `https://app.example.com` is configured; \
-    ///          add `http://app.example.com` to allow_origins (or serve the page over `https`)"
-    ///     )
-    /// );
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// The [`ConfigError`] of an invalid configuration, as [`validate`](Self::validate) reports it.
-    pub fn explain<R: ExplainRequest>(&self, request: &R) -> Result<Explanation, ConfigError> {
-        Ok(explain::explain(&*self.compile()?, request.head().as_ref()))
+    /// Answers Private Network Access preflights: **legacy**. Chrome 142 replaced these
+    /// preflights with a Local Network Access permission prompt, and no browser grants anything
+    /// on this header any more; see [`AllowPrivateNetwork`] for what to do instead.
+    pub fn allow_private_network(self, allow: impl Into<AllowPrivateNetwork>) -> Self {
+        self.set(|settings| settings.private_network = allow.into())
     }
 
-    /// Checks the whole configuration and reports every problem at once.
-    ///
-    /// The compiled policy is kept, so the layer does no more work when it wraps services.
-    ///
-    /// # Errors
-    ///
-    /// A [`ConfigError`] listing each problem with what to change.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        self.compile().map(|_| ())
+    /// Grants `Origin: null`, which sandboxed iframes, `file:` pages and redirected requests
+    /// send, so **any page on the web can claim it**. Only for content that is public anyway.
+    pub fn dangerously_allow_null_origin(self, allow: bool) -> Self {
+        self.set(|settings| settings.allow_null = allow)
     }
 
-    pub(crate) fn compile(&self) -> Result<Arc<Compiled>, ConfigError> {
-        self.compiled
-            .get_or_init(|| {
-                let compiled = Compiled::new(&self.settings)?;
-                if compiled.policy.debug {
-                    debug_mode::built();
-                }
-                Ok(Arc::new(compiled))
-            })
-            .clone()
+    /// Allows credentials for plain-`http` origins that are not loopback, which anyone on the
+    /// network path can impersonate.
+    pub fn dangerously_allow_insecure_origins_with_credentials(self, allow: bool) -> Self {
+        self.set(|settings| settings.allow_insecure = allow)
     }
 }
 

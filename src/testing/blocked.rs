@@ -57,7 +57,7 @@ impl fmt::Display for Blocked {
             Self::Rejected(message) => write!(f, "TypeError: Failed to execute 'fetch' on 'Window': {message}"),
             // Chromium prefixes only the preflight's access check (its `Access-Control-Allow-*`
             // origin and credentials, and its status); the method, header, list and redirect
-            // checks speak for themselves (measured in Chromium 156 by tests/browser.rs).
+            // checks speak for themselves (measured in Chromium 156 by integration/tests/browser.rs).
             Self::Preflight(
                 reason @ (Reason::PreflightRedirect
                 | Reason::UnparsableAllowMethods

@@ -90,7 +90,7 @@
 //!   `body: ""` from no body: an empty body is none.
 //! - The `redirect: 'manual'` and `'error'` modes, and `mode: 'no-cors'`.
 //!
-//! `tests/browser.rs` runs each of its browser cases through the kit as well, in Chromium,
+//! `integration/tests/browser.rs` runs each of its browser cases through the kit as well, in Chromium,
 //! Firefox and WebKit, and fails on any disagreement that is not recorded there.
 
 mod blocked;

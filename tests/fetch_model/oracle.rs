@@ -25,6 +25,18 @@ pub enum Origins {
     List(Vec<String>),
 }
 
+impl Origins {
+    /// What `allow_origins(entries)` holds: a list, or any origin when `*` is its only entry
+    /// (as tower-http answered a lone `*`).
+    pub fn list(entries: Vec<String>) -> Self {
+        if entries == ["*"] {
+            Self::Any
+        } else {
+            Self::List(entries)
+        }
+    }
+}
+
 /// A configuration, in the terms of the builder.
 #[derive(Clone, Debug)]
 pub struct Config {

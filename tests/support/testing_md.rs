@@ -4,9 +4,19 @@
 
 use std::path::{Path, PathBuf};
 
+/// The repository's root: this package's folder, or its parent for the `integration` member.
+pub fn root() -> PathBuf {
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if package.join("TESTING.md").exists() {
+        package.to_owned()
+    } else {
+        package.parent().expect("the workspace root").to_owned()
+    }
+}
+
 /// A file of the repository, by its path from the root.
 pub fn read(path: impl AsRef<Path>) -> String {
-    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path.as_ref());
+    let full = root().join(path.as_ref());
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
@@ -53,40 +63,43 @@ pub fn figure(kind: &str, word: &str) -> usize {
 }
 
 /// The `.rs` files a cell names in backticks; `dir/*.rs` names every `.rs` file of `dir`, and
-/// `dir/**/*.rs` every `.rs` file below it.
+/// `dir/**/*.rs` those of its subfolders too.
 pub fn files_in(cell: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let root = root();
     let mut files = Vec::new();
     for name in cell.split('`').skip(1).step_by(2).filter(|n| n.ends_with(".rs")) {
         if let Some(dir) = name.strip_suffix("**/*.rs") {
-            let mut listed = Vec::new();
-            rust_files_below(&root.join(dir), &mut listed);
-            listed.sort();
-            files.extend(listed);
-        } else if let Some(dir) = name.strip_suffix("*.rs") {
-            let mut listed: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
-                .unwrap_or_else(|e| panic!("{dir}: {e}"))
-                .map(|entry| entry.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-                .collect();
-            listed.sort();
-            files.extend(listed);
-        } else {
-            files.push(root.join(name));
+            walk(&root.join(dir), &mut files);
+            continue;
+        }
+        match name.strip_suffix("*.rs") {
+            Some(dir) => {
+                let mut listed: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+                    .unwrap_or_else(|e| panic!("{dir}: {e}"))
+                    .map(|entry| entry.unwrap().path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+                    .collect();
+                listed.sort();
+                files.extend(listed);
+            }
+            None => files.push(root.join(name)),
         }
     }
     files
-}
-
-fn rust_files_below(dir: &Path, files: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files_below(&path, files);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
 }
 
 /// How many tests a source file holds: `#[test]` and `#[tokio::test]` functions.

@@ -7,7 +7,9 @@
 //! `PROPTEST_CASES` sets the number of cases (256 by default; CI runs 100,000 in release).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../../tests/fetch_model/mod.rs"]
 mod fetch_model;
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::collections::BTreeSet;

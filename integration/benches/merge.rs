@@ -3,7 +3,7 @@
 //! element is hashed once, so the time grows linearly with the list; it was quadratic before
 //! (20,000 elements: 577 ms a response).
 //!
-//! `cargo bench --bench merge`
+//! `cargo bench -p tower-cors-integration --bench merge`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::convert::Infallible;

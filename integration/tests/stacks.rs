@@ -10,6 +10,7 @@
 //! failure, so that the guide's warnings stay true.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::fmt;

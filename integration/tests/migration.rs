@@ -16,6 +16,7 @@
 //! having no behaviour to compare, so that a row added to the guide is added here too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::collections::BTreeSet;
@@ -510,7 +511,7 @@ const NOT_BEHAVIOUR: &[&str] = &[
 
 #[test]
 fn every_row_of_the_guide_is_run_here_or_has_no_behaviour() {
-    let guide = include_str!("../docs/migrating_from_tower_http.md");
+    let guide = include_str!("../../docs/migrating_from_tower_http.md");
     let table = guide
         .lines()
         .skip_while(|line| !line.starts_with("| tower-http 0.7 |"))
@@ -531,4 +532,178 @@ fn every_row_of_the_guide_is_run_here_or_has_no_behaviour() {
     for name in run {
         assert!(guide.contains(&format!("| {name} |")), "{name} is no longer a row of the guide");
     }
+}
+
+/// A preflight for `GET` asking for `authorization`, from `origin`, through `layer`: the status,
+/// its `access-control-*` and `Vary` lines, and whether the inner service ran.
+async fn authorization_preflight<L, B>(layer: &L, origin: &str) -> (u16, Vec<(String, String)>)
+where
+    L: Layer<Inner>,
+    L::Service: Service<Request<Body>, Response = Response<B>>,
+    <L::Service as Service<Request<Body>>>::Error: fmt::Debug,
+{
+    let answer = send(
+        layer,
+        request(
+            "OPTIONS",
+            &[
+                ("origin", origin),
+                ("access-control-request-method", "GET"),
+                ("access-control-request-headers", "authorization"),
+            ],
+        ),
+    )
+    .await;
+    (answer.status().as_u16(), support::cors_lines(answer.headers()))
+}
+
+fn lines(lines: &[(&str, &str)]) -> Vec<(String, String)> {
+    lines.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect()
+}
+
+/// The guide's public read-only API recipe, for a front end that sends `Authorization`:
+/// tower-http's `Any` three times answers `*`, which Chromium, Firefox and WebKit all let cover
+/// `Authorization` (`tests/browser.rs` records it); the guide's rewrite answers
+/// `*,authorization`, which every browser accepts, and the literal port of `allow_headers(Any)`
+/// is refused, as the guide's difference 5 warns.
+#[tokio::test]
+async fn public_read_only_api_with_an_authorization_preflight() {
+    let theirs =
+        theirs::CorsLayer::new().allow_origin(theirs::Any).allow_methods(theirs::Any).allow_headers(theirs::Any);
+    let recipe = tower_cors::CorsLayer::new()
+        .allow_origin(tower_cors::Any)
+        .allow_methods(tower_cors::Any)
+        .allow_any_header_and_authorization();
+    recipe.validate().unwrap();
+    let literal = tower_cors::CorsLayer::new()
+        .allow_origin(tower_cors::Any)
+        .allow_methods(tower_cors::Any)
+        .allow_headers(tower_cors::Any);
+
+    let (status, answer) = authorization_preflight(&theirs, APP).await;
+    assert_eq!(status, 200);
+    assert!(answer.contains(&("access-control-allow-headers".to_owned(), "*".to_owned())), "{answer:?}");
+    assert!(answer.contains(&("access-control-allow-origin".to_owned(), "*".to_owned())), "{answer:?}");
+
+    assert_eq!(
+        authorization_preflight(&recipe, APP).await,
+        (
+            204,
+            lines(&[
+                ("access-control-allow-headers", "*,authorization"),
+                ("access-control-allow-origin", "*"),
+                ("vary", "access-control-request-method, access-control-request-headers"),
+            ])
+        )
+    );
+    let (status, answer) = authorization_preflight(&literal, APP).await;
+    assert_eq!(status, 403);
+    assert!(answer.iter().all(|(name, _)| !name.starts_with("access-control-")), "{answer:?}");
+
+    // And the actual request after the recipe's preflight is readable, credentials or not (a
+    // page without cookies gets `*`).
+    for credentials in [false, true] {
+        let case = Case { origin: OTHER, kind: Kind::Authorization, credentials };
+        let seen = fetch(&recipe, case).await;
+        assert_eq!(seen.readable(), !credentials, "{case:?}: {seen}");
+    }
+}
+
+/// `CORS_ALLOW_ORIGIN=*` in a real application migrated from tower-http:
+/// `.allow_origin("*".parse::<HeaderValue>()?)` is any origin, as tower-http answered it, never
+/// a panic in `layer` and never "mixed into a list"; with credentials it is the error
+/// `allow_any_origin()` gets.
+#[tokio::test]
+async fn a_lone_star_from_the_environment_is_any_origin() {
+    let from_env = "*";
+    let theirs = theirs::CorsLayer::new().allow_origin(from_env.parse::<HeaderValue>().unwrap());
+    for ours in [
+        tower_cors::CorsLayer::new().allow_origin(from_env.parse::<HeaderValue>().unwrap()),
+        tower_cors::CorsLayer::new().allow_origin(from_env),
+        tower_cors::CorsLayer::new().allow_origin(from_env.to_owned()),
+        tower_cors::CorsLayer::new().allow_origins([from_env]),
+        tower_cors::CorsLayer::new().allow_origin(tower_cors::AllowOrigin::list([from_env])),
+    ] {
+        ours.validate().unwrap();
+        assert!(format!("{ours:?}").contains("AllowOrigin::Any"), "{ours:?}");
+        for case in cases() {
+            assert_eq!(fetch(&ours, case).await, fetch(&theirs, case).await, "{case:?}");
+        }
+        let answer = send(&ours, request("GET", &[("origin", OTHER)])).await;
+        assert_eq!(answer.headers()["access-control-allow-origin"], "*");
+    }
+    let err = tower_cors::CorsLayer::new().allow_origin(from_env).allow_credentials(true).validate().unwrap_err();
+    assert_eq!(err.problems(), [tower_cors::ConfigProblem::CredentialsWithAnyOrigin]);
+    // Next to other origins it is still an error, which names `allow_any_origin()`.
+    let err = tower_cors::CorsLayer::new().allow_origins([APP, from_env]).validate().unwrap_err();
+    assert_eq!(err.problems(), [tower_cors::ConfigProblem::WildcardInList]);
+    assert!(err.to_string().contains("allow_any_origin()"), "{err}");
+}
+
+/// The guide's answer to "does `http://localhost:*` match `http://localhost`?": yes, the
+/// default port (no port in `Origin`) is one of "any port".
+#[tokio::test]
+async fn any_port_includes_the_default_port() {
+    let ours = tower_cors::CorsLayer::new().allow_origins(["http://localhost:*"]);
+    for (origin, granted) in [
+        ("http://localhost", true),
+        ("http://localhost:5173", true),
+        ("http://localhost:80", false), // never sent: browsers leave the default port out
+        ("https://localhost", false),
+        ("http://a.localhost:3000", false),
+    ] {
+        let answer = send(&ours, request("GET", &[("origin", origin)])).await;
+        let allow = answer.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(allow.as_deref(), granted.then_some(origin), "{origin}");
+    }
+}
+
+/// The idioms of the guide's "Compile errors you will meet", each compiled as tower-http users
+/// write it (against tower-http) and as the guide rewrites it (against tower-cors), serving the
+/// same browser requests. (The idioms themselves failing against tower-cors, with the error
+/// codes the table names, are `compile_fail` doctests in `src/lib.rs`.)
+#[tokio::test]
+async fn each_compile_error_idiom_and_its_rewrite() {
+    // `.allow_origin([".. ".parse().unwrap()])`: E0284 here; both rewrites behave as tower-http's.
+    let theirs = theirs::CorsLayer::new().allow_origin([APP.parse().unwrap()]).allow_credentials(true);
+    let rewrites = [
+        tower_cors::CorsLayer::new().allow_origins([APP]).allow_credentials(true),
+        tower_cors::CorsLayer::new().allow_origin([APP.parse::<HeaderValue>().unwrap()]).allow_credentials(true),
+    ];
+    for ours in &rewrites {
+        ours.validate().unwrap();
+        for case in cases() {
+            assert_eq!(fetch(ours, case).await, fetch(&theirs, case).await, "{case:?}");
+        }
+    }
+
+    // `AllowCredentials::yes()` and `AllowHeaders::mirror_request()` are rows of the table run
+    // above; `very_permissive()` too (and `permissive()`, which rustc suggests, is not it: it
+    // refuses the credentialed `Authorization` request `very_permissive()` let through).
+    let case = Case { origin: APP, kind: Kind::Authorization, credentials: true };
+    assert!(fetch(&theirs::CorsLayer::very_permissive(), case).await.readable());
+    assert!(!fetch(&tower_cors::CorsLayer::permissive(), case).await.readable());
+    let rewrite = tower_cors::CorsLayer::new()
+        .allow_origins([APP])
+        .allow_credentials(true)
+        .allow_any_method()
+        .allow_any_header_and_authorization();
+    assert!(fetch(&rewrite, case).await.readable());
+
+    // E0271 around a whole router: with `keep_body_type()` the service answers axum's own
+    // `Response<Body>`, which `axum::serve` requires.
+    fn serves_axum_bodies<S>(_: &S)
+    where
+        S: Service<axum::extract::Request, Response = axum::response::Response, Error = std::convert::Infallible>,
+    {
+    }
+    let router = axum::Router::new().route("/items", axum::routing::get(|| async { "[]" }));
+    let app = rewrite.keep_body_type().layer(router);
+    serves_axum_bodies(&app);
+    let answer = app.oneshot(request_for_axum(APP)).await.unwrap();
+    assert_eq!(answer.headers()["access-control-allow-origin"], APP);
+}
+
+fn request_for_axum(origin: &str) -> axum::extract::Request {
+    axum::extract::Request::get("/items").header("origin", origin).body(axum::body::Body::empty()).unwrap()
 }

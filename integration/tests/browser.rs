@@ -60,7 +60,7 @@
 #[path = "browser/debug_mode.rs"]
 mod debug_mode;
 #[allow(dead_code)]
-#[path = "../examples/demo.rs"]
+#[path = "../../examples/demo.rs"]
 mod demo;
 #[path = "browser/edges.rs"]
 mod edges;

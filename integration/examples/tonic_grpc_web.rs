@@ -2,8 +2,8 @@
 //! over HTTP/1.1, with the CORS preset for gRPC-web.
 //!
 //! ```text
-//! cargo run --example tonic_grpc_web            # http://127.0.0.1:50051
-//! PORT=0 cargo run --example tonic_grpc_web     # any free port
+//! cargo run -p tower-cors-integration --example tonic_grpc_web            # http://127.0.0.1:50051
+//! PORT=0 cargo run -p tower-cors-integration --example tonic_grpc_web     # any free port
 //! ```
 //!
 //! tonic-web dropped its built-in CORS handling in 0.13; [`CorsLayer::grpc_web`] gives back

@@ -3,6 +3,7 @@
 //! policy built in code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::time::Duration;
@@ -12,7 +13,7 @@ use http::{HeaderName, Method, StatusCode};
 use support::{request, send, Inner};
 use tower_cors::{ConfigProblem, CorsConfig, CorsLayer};
 
-const EXAMPLE_TOML: &str = include_str!("../examples/cors.toml");
+const EXAMPLE_TOML: &str = include_str!("../../examples/cors.toml");
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|item| (*item).to_owned()).collect()

@@ -2,7 +2,7 @@
 //! tower-cors and through tower-http's `CorsLayer`, in one run; at the end, a table of medians,
 //! each layer's overhead over the bare service (layer − bare) and the ratio of the two overheads.
 //!
-//! `cargo bench --bench cors` (add `-- preflight` to run only the workloads whose name contains
+//! `cargo bench -p tower-cors-integration --bench cors` (add `-- preflight` to run only the workloads whose name contains
 //! `preflight`; `-- --warm-up-time 1 --measurement-time 2` are the defaults).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
