@@ -51,9 +51,9 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # Built before Xvfb starts; the browser tests are #[ignore]d so that plain `cargo test` passes
 # without a browser: run them, on a virtual display for MiniBrowser.
-cargo test -p tower-cors-integration --test browser --no-run
+cargo test -p tower-cors-integration --features testing --test browser --no-run
 xvfb-run -a -s "-screen 0 1280x1024x24" \
-    cargo test -p tower-cors-integration --test browser -- --ignored --nocapture 2>&1 | tee "$log"
+    cargo test -p tower-cors-integration --features testing --test browser -- --ignored --nocapture 2>&1 | tee "$log"
 # Guard against a run that silently ran nothing (a renamed test, a filter, an engine not found).
 grep -Eq '^test result: ok\. [1-9][0-9]* passed' "$log" || fail "nothing ran"
 grep -Eq '^test debug_mode_names_the_cause_in_the_chromium_console \.\.\. ok' "$log" \

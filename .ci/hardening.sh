@@ -12,7 +12,7 @@ step() { echo; echo "==> $*"; }
 start=$SECONDS
 
 step "model test, ${PROPTEST_CASES:-100000} cases (release)"
-PROPTEST_CASES="${PROPTEST_CASES:-100000}" cargo test --release -p tower-cors-integration --test model_props
+PROPTEST_CASES="${PROPTEST_CASES:-100000}" cargo test --release -p tower-cors-integration --features testing --test model_props
 
 step "web-platform-tests vectors"
 cargo test --release --features testing --test wpt_vectors

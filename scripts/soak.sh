@@ -57,7 +57,7 @@ else
   CONNECTIONS=${CONNECTIONS:-32}
 fi
 if [ "$PROFILE" = release ]; then
-  nice cargo build --release -p tower-cors-integration --example soak_server >&2
+  nice cargo build --release -p tower-cors-integration --features reload --example soak_server >&2
 else
   # The feature set of `cargo build --workspace --examples --all-features`, so that nothing is rebuilt.
   nice cargo build --all-features -p tower-cors-integration --example soak_server >&2

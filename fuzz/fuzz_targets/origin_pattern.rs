@@ -9,16 +9,20 @@ use tower_cors::CorsLayer;
 use tower_cors_fuzz::fetch_model::oracle::{self, Config, Origins};
 use tower_cors_fuzz::{check_invariants, request, send};
 
-fn allowed(layer: &CorsLayer, origin: &[u8]) -> Option<bool> {
+/// `any_origin`: the pattern is a lone `*`, which the builder reads as any origin.
+fn allowed(layer: &CorsLayer, origin: &[u8], any_origin: bool) -> Option<bool> {
     http::HeaderValue::from_bytes(origin).ok()?;
     let out = send(layer, &[], request("GET", &[("origin", origin)]));
-    check_invariants(&[origin], false, false, false, &out);
-    Some(out.headers.get("access-control-allow-origin").is_some_and(|v| v.as_bytes() == origin))
+    check_invariants(&[origin], false, false, any_origin, &out);
+    // Any origin grants `*`; a list echoes the origin.
+    let granted = |v: &http::HeaderValue| v.as_bytes() == origin || (any_origin && v.as_bytes() == b"*");
+    Some(out.headers.get("access-control-allow-origin").is_some_and(granted))
 }
 
 fn config(pattern: &str) -> Config {
     Config {
-        origins: Origins::List(vec![pattern.to_owned()]),
+        // As the builder reads a one-entry list: a lone `*` is any origin.
+        origins: Origins::list(vec![pattern.to_owned()]),
         allow_null: false,
         credentials: false,
         any_method: false,
@@ -50,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
     let config = config(pattern);
 
     // Any origin: the layer agrees with the oracle.
-    if let Some(got) = allowed(&layer, origin) {
+    if let Some(got) = allowed(&layer, origin, pattern == "*") {
         assert_eq!(
             got,
             oracle::origin_allowed(&config, origin),
@@ -59,7 +63,8 @@ fuzz_target!(|data: &[u8]| {
         );
     }
 
-    if !pattern.contains('*') {
+    // A lone `*` is any origin, not a pattern: it has no instances and no lookalikes.
+    if !pattern.contains('*') || pattern == "*" {
         return;
     }
     // Instances: `*.` replaced by whole labels, `:*` by a canonical port or none.
@@ -88,7 +93,7 @@ fuzz_target!(|data: &[u8]| {
     let instance = with_port(pattern.replacen("://*.", &format!("://{label}."), 1));
     // A label of digits only can make the host an IPv4 address: the oracle decides those.
     let expect = oracle::origin_allowed(&config, instance.as_bytes());
-    assert_eq!(allowed(&layer, instance.as_bytes()), Some(expect), "instance {instance:?} of {pattern:?}");
+    assert_eq!(allowed(&layer, instance.as_bytes(), false), Some(expect), "instance {instance:?} of {pattern:?}");
     // Past 512 bytes no `Origin` is considered at all, so a long pattern's instance may be refused.
     if !label.bytes().all(|b| b.is_ascii_digit()) && label.len() < 60 && instance.len() <= 512 {
         assert!(expect, "the oracle refuses instance {instance:?} of {pattern:?}");
@@ -112,7 +117,7 @@ fuzz_target!(|data: &[u8]| {
             if lookalike.ends_with(".evil.net") && host.ends_with(&format!(".{suffix_host}")) {
                 continue;
             }
-            assert_ne!(allowed(&layer, lookalike.as_bytes()), Some(true), "{lookalike:?} matched {pattern:?}");
+            assert_ne!(allowed(&layer, lookalike.as_bytes(), false), Some(true), "{lookalike:?} matched {pattern:?}");
         }
     }
 });

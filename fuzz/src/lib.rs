@@ -349,6 +349,15 @@ pub fn expect(
     };
 
     if origins.is_empty() {
+        // Under blocking, a write that the browser says comes from another site, with no
+        // `Origin` to allow (Go's `CrossOriginProtection` refuses it too); the first line of
+        // `Sec-Fetch-Site` is read, as an `http` header "get" of one value.
+        let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        let site = headers.get("sec-fetch-site");
+        let cross_site = site.is_some_and(|site| site == "cross-site" || site == "same-site");
+        if config.block && !any && unsafe_method && cross_site {
+            return answered(StatusCode::FORBIDDEN, layer_vary(config, false));
+        }
         return if any {
             actual_grant(b"*".to_vec())
         } else {
@@ -414,7 +423,17 @@ pub fn expect(
         (Reading::FirstLine, Some(site)) => site == "same-origin",
         _ => fetch_model::is_same_origin(headers, request.uri()),
     };
-    if config.block && !same_origin {
+    // A WebSocket handshake from a refused origin is answered 403 whether or not blocking is on
+    // (the guard, on by default): HTTP/1.1 `GET` whose first `Upgrade` line names `websocket`,
+    // or HTTP/2's extended `CONNECT`, known by `Sec-WebSocket-Version`.
+    let handshake = match *request.method() {
+        Method::GET => headers.get("upgrade").is_some_and(|line| {
+            line.as_bytes().split(|&b| b == b',').any(|token| token.trim_ascii().eq_ignore_ascii_case(b"websocket"))
+        }),
+        Method::CONNECT => headers.contains_key("sec-websocket-version"),
+        _ => false,
+    };
+    if (config.block || handshake) && !same_origin {
         answered(StatusCode::FORBIDDEN, vary)
     } else {
         called(inner_access_control(&inner, &ACTUAL_GRANT), merged_vary(&inner, &vary))

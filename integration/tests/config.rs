@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderName, Method, StatusCode};
-use support::{request, send, Inner};
+use support::{request, request_to, send, Inner};
 use tower_cors::{ConfigProblem, CorsConfig, CorsLayer};
 
 const EXAMPLE_TOML: &str = include_str!("../../examples/cors.toml");
@@ -50,6 +50,8 @@ fn toml_round_trip_keeps_every_field() {
     config.preflight_status = 200;
     config.preflight_passthrough = true;
     config.block_disallowed_origins = true;
+    config.allow_cross_origin_posts_to = strings(&["/auth/callback"]);
+    config.guard_websocket_upgrades = false;
     config.dangerously_allow_null_origin = true;
     config.dangerously_allow_insecure_origins_with_credentials = true;
     let text = toml::to_string(&config).unwrap();
@@ -195,6 +197,12 @@ fn probes() -> Vec<http::Request<support::Body>> {
         request("GET", &[("origin", "https://evil.example")]),
         request("GET", &[("origin", "null")]),
         request("GET", &[("origin", "https://evil.example"), ("sec-fetch-site", "same-origin")]),
+        request("POST", &[("origin", "https://evil.example")]),
+        request_to("POST", "/auth/callback", &[("origin", "https://evil.example")]),
+        request(
+            "GET",
+            &[("origin", "https://evil.example"), ("upgrade", "websocket"), ("sec-websocket-version", "13")],
+        ),
         request("DELETE", &[("origin", "https://app.example.com")]),
         request("OPTIONS", &[("origin", "https://app.example.com")]),
         preflight("https://app.example.com", "PUT", "content-type,authorization"),
@@ -240,7 +248,7 @@ async fn a_file_policy_answers_like_the_same_builder_policy() {
     assert_same_answers(&from_file, &in_code).await;
 
     // The probes must tell policies apart, or the comparison above proves nothing.
-    let granted = send(&from_file, &Inner::ok(), probes().swap_remove(9)).await;
+    let granted = send(&from_file, &Inner::ok(), probes().swap_remove(12)).await;
     assert_eq!(granted.status, StatusCode::NO_CONTENT);
     assert_eq!(granted.header("access-control-allow-origin"), Some("https://app.example.com"));
     assert_eq!(granted.header("access-control-allow-credentials"), Some("true"));
@@ -277,7 +285,7 @@ async fn every_setting_answers_like_its_builder_method() {
     let from_file = CorsLayer::try_from(&config).unwrap();
     assert_same_answers(&from_file, &in_code).await;
 
-    let preflight = send(&from_file, &Inner::ok(), probes().swap_remove(13)).await;
+    let preflight = send(&from_file, &Inner::ok(), probes().swap_remove(16)).await;
     assert_eq!(preflight.header("access-control-allow-headers"), Some("*,authorization"));
     assert!(preflight.inner_called, "passthrough hands preflights to the inner service");
 
@@ -286,6 +294,7 @@ async fn every_setting_answers_like_its_builder_method() {
         allow_origins = ["https://app.example.com", "http://intranet.example"]
         allow_credentials = true
         block_disallowed_origins = true
+        allow_cross_origin_posts_to = "/auth/callback"
         dangerously_allow_insecure_origins_with_credentials = true
         preflight_status = 200
         debug = true
@@ -296,6 +305,7 @@ async fn every_setting_answers_like_its_builder_method() {
         .allow_origins(["https://app.example.com", "http://intranet.example"])
         .allow_credentials(true)
         .block_disallowed_origins(true)
+        .allow_cross_origin_posts_to(["/auth/callback"])
         .dangerously_allow_insecure_origins_with_credentials(true)
         .preflight_status(StatusCode::OK)
         .debug(true);
@@ -307,4 +317,27 @@ async fn every_setting_answers_like_its_builder_method() {
     // Debug mode: the refusal carries its explanation.
     assert_eq!(blocked.header("content-type"), Some("text/plain; charset=utf-8"));
     assert!(!blocked.inner_called);
+    // The exempt callback path passes; the same origin's POST elsewhere is blocked.
+    let exempt = send(&from_file, &Inner::ok(), probes().swap_remove(8)).await;
+    assert!(exempt.inner_called && exempt.no_grant(), "{exempt:?}");
+    let elsewhere = send(&from_file, &Inner::ok(), probes().swap_remove(7)).await;
+    assert_eq!((elsewhere.status, elsewhere.inner_called), (StatusCode::FORBIDDEN, false));
+
+    // The WebSocket guard, on by default, off from the file.
+    let guarded =
+        CorsLayer::try_from(toml::from_str::<CorsConfig>(r#"allow_origins = "https://app.example.com""#).unwrap())
+            .unwrap();
+    let handshake = send(&guarded, &Inner::ok(), probes().swap_remove(9)).await;
+    assert_eq!((handshake.status, handshake.inner_called), (StatusCode::FORBIDDEN, false));
+    let config: CorsConfig = toml::from_str(
+        r#"
+        allow_origins = "https://app.example.com"
+        guard_websocket_upgrades = false
+        "#,
+    )
+    .unwrap();
+    let from_file = CorsLayer::try_from(&config).unwrap();
+    let in_code = CorsLayer::new().allow_origins(["https://app.example.com"]).guard_websocket_upgrades(false);
+    assert_same_answers(&from_file, &in_code).await;
+    assert!(send(&from_file, &Inner::ok(), probes().swap_remove(9)).await.inner_called);
 }

@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::routing::any;
+use axum::routing::{any, MethodRouter};
 use axum::Router;
 use http::{Method, Request, StatusCode, Version};
 use http_body_util::Empty;
@@ -219,37 +219,21 @@ fn csrf() -> CsrfLayer {
         .with_insecure_bypass(|_, uri| uri.path().starts_with(BYPASS))
 }
 
+/// A handler that counts its runs in `calls` and answers "ok".
+fn counted(calls: &Arc<AtomicUsize>) -> MethodRouter {
+    let calls = Arc::clone(calls);
+    any(move || {
+        calls.fetch_add(1, Ordering::SeqCst);
+        async { "ok" }
+    })
+}
+
 fn router(calls: &Arc<AtomicUsize>) -> Router {
-    let http_calls = Arc::clone(calls);
     let ws_calls = Arc::clone(calls);
     Router::new()
-        .route(
-            "/",
-            any(move || {
-                http_calls.fetch_add(1, Ordering::SeqCst);
-                async { "ok" }
-            }),
-        )
-        .route(
-            BYPASS,
-            any({
-                let calls = Arc::clone(calls);
-                move || {
-                    calls.fetch_add(1, Ordering::SeqCst);
-                    async { "ok" }
-                }
-            }),
-        )
-        .route(
-            "/bypass/deeper",
-            any({
-                let calls = Arc::clone(calls);
-                move || {
-                    calls.fetch_add(1, Ordering::SeqCst);
-                    async { "ok" }
-                }
-            }),
-        )
+        .route("/", counted(calls))
+        .route(BYPASS, counted(calls))
+        .route("/bypass/deeper", counted(calls))
         .route(
             "/ws",
             any(move |upgrade: WebSocketUpgrade| {

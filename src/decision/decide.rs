@@ -29,9 +29,13 @@ pub(crate) struct Decision<'a> {
     pub(crate) action: Action<BoxedCheck>,
     pub(crate) kind: RequestKind,
     /// Why the request was refused, whenever it is refused now: its origin, method or headers
-    /// (a same-origin request let through included). A refusal by an async check is known only
-    /// later, by the response future.
-    pub(crate) refusal: Option<Refusal<'a>>,
+    /// (a same-origin request let through included); see [`Decision::refusal`]. A refusal by an
+    /// async check is known only later, by the response future. Kept as two plain fields rather
+    /// than an `Option<Refusal>`, so that the decision packs into the size it had before its
+    /// facts were added: each byte past it cost every request another copy (callgrind).
+    reason: Option<Reason>,
+    /// The offending request bytes, when `reason` is set.
+    value: &'a [u8],
     /// The refused request comes from the server's own origin, and is let through as such: it
     /// needs no grant, and is not reported as refused.
     pub(crate) same_origin: bool,
@@ -44,13 +48,19 @@ pub(crate) struct Decision<'a> {
 impl<'a> Decision<'a> {
     #[inline]
     fn now(kind: RequestKind, step: Step) -> Self {
-        Self { action: Action::Now(step), kind, refusal: None, same_origin: false, exempt: false }
+        Self { action: Action::Now(step), kind, reason: None, value: &[], same_origin: false, exempt: false }
     }
 
     /// The refusal to report (trace, debug mode's log): not a same-origin request let through.
     #[inline]
     pub(crate) fn reported(&self) -> Option<Refusal<'a>> {
-        self.refusal.filter(|_| !self.same_origin)
+        self.refusal().filter(|_| !self.same_origin)
+    }
+
+    /// Why the request was refused, if it was.
+    #[inline]
+    pub(crate) fn refusal(&self) -> Option<Refusal<'a>> {
+        self.reason.map(|reason| Refusal { reason, value: self.value })
     }
 }
 
@@ -116,7 +126,8 @@ fn decide_cross_site_write<'a>(policy: &Policy, request: &impl RequestHead, site
     Decision {
         action: Action::Now(refused_step(policy, request, refused, refusal.reason)),
         kind: RequestKind::NonCors,
-        refusal: Some(refusal),
+        reason: Some(refusal.reason),
+        value: refusal.value,
         same_origin: false,
         exempt: false,
     }
@@ -159,7 +170,8 @@ fn decide_actual<'a, const EXPLAIN: bool>(
                     refused: refused_actual::<EXPLAIN>(policy, request, Some(origin)),
                 },
                 kind: RequestKind::Actual,
-                refusal: None,
+                reason: None,
+                value: &[],
                 same_origin: false,
                 exempt: false,
             },
@@ -186,7 +198,8 @@ fn refused_actual_decision<'a, const EXPLAIN: bool>(
     Decision {
         action: Action::Now(refused_step(policy, request, refused, refusal.reason)),
         kind: RequestKind::Actual,
-        refusal: Some(refusal),
+        reason: Some(refusal.reason),
+        value: refusal.value,
         same_origin: !refused.report,
         exempt: refused.exempt,
     }
@@ -262,7 +275,8 @@ fn decide_preflight<'a>(
     let refused = |refusal: Refusal<'a>| Decision {
         action: Action::Now(refused_step(policy, request, refused_preflight(policy), refusal.reason)),
         kind: RequestKind::Preflight,
-        refusal: Some(refusal),
+        reason: Some(refusal.reason),
+        value: refusal.value,
         same_origin: false,
         exempt: false,
     };
@@ -308,7 +322,8 @@ fn decide_preflight<'a>(
         Some(check) => Decision {
             action: Action::Check { check, allowed: granted, refused: refused_preflight(policy) },
             kind: RequestKind::Preflight,
-            refusal: None,
+            reason: None,
+            value: &[],
             same_origin: false,
             exempt: false,
         },

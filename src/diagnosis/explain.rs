@@ -285,7 +285,7 @@ pub(crate) fn explain(compiled: &Compiled, request: &impl RequestHead) -> Explan
 pub(crate) fn describe(compiled: &Compiled, request: &impl RequestHead, decision: &Decision<'_>) -> Explanation {
     let headers = request.headers();
     let origin_lines = headers.get_all(ORIGIN).iter().count();
-    let refusal = decision.refusal.map(|refused| Refusal {
+    let refusal = decision.refusal().map(|refused| Refusal {
         reason: refused.reason,
         value: shown(refused.value),
         hint: hint(&compiled.settings, refused.reason, refused.value, origin_lines),

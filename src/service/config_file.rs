@@ -125,6 +125,13 @@ pub struct CorsConfig {
     pub preflight_passthrough: bool,
     /// See [`CorsLayer::block_disallowed_origins`].
     pub block_disallowed_origins: bool,
+    /// Exact paths whose `POST`s blocking lets through from any origin (OAuth `form_post`, SAML
+    /// callbacks). See [`CorsLayer::allow_cross_origin_posts_to`].
+    #[serde(deserialize_with = "list")]
+    pub allow_cross_origin_posts_to: Vec<String>,
+    /// WebSocket handshakes from refused origins answered 403: `true` by default. See
+    /// [`CorsLayer::guard_websocket_upgrades`].
+    pub guard_websocket_upgrades: bool,
     /// See [`CorsLayer::dangerously_allow_null_origin`].
     pub dangerously_allow_null_origin: bool,
     /// See [`CorsLayer::dangerously_allow_insecure_origins_with_credentials`].
@@ -147,6 +154,8 @@ impl Default for CorsConfig {
             preflight_status: StatusCode::NO_CONTENT.as_u16(),
             preflight_passthrough: false,
             block_disallowed_origins: false,
+            allow_cross_origin_posts_to: Vec::new(),
+            guard_websocket_upgrades: true,
             dangerously_allow_null_origin: false,
             dangerously_allow_insecure_origins_with_credentials: false,
             debug: false,
@@ -193,6 +202,8 @@ impl TryFrom<&CorsConfig> for CorsLayer {
             .allow_private_network(config.allow_private_network)
             .preflight_passthrough(config.preflight_passthrough)
             .block_disallowed_origins(config.block_disallowed_origins)
+            .allow_cross_origin_posts_to(&config.allow_cross_origin_posts_to)
+            .guard_websocket_upgrades(config.guard_websocket_upgrades)
             .dangerously_allow_null_origin(config.dangerously_allow_null_origin)
             .dangerously_allow_insecure_origins_with_credentials(
                 config.dangerously_allow_insecure_origins_with_credentials,
