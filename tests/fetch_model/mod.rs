@@ -71,6 +71,20 @@ pub fn is_same_origin(headers: &HeaderMap, uri: &Uri) -> bool {
             if authority.as_str() != host.to_str().unwrap_or("") || authority.as_str().contains('@') {
                 return false;
             }
+            // A port, when `Host` has one, is a port as an origin spells it: 1 to 5 digits, no
+            // leading zero, at most 65535 (`evil.example:httpple` or `host:` name no port).
+            let text = authority.as_str();
+            if let Some(colon) = text.rfind(':').filter(|&colon| !text[colon..].contains(']')) {
+                let digits = &text[colon + 1..];
+                let canonical = !digits.is_empty()
+                    && digits.len() <= 5
+                    && !digits.starts_with('0')
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && digits.parse::<u16>().is_ok();
+                if !canonical {
+                    return false;
+                }
+            }
             let Some(end) = origin.windows(3).position(|w| w == b"://") else {
                 return false;
             };
