@@ -686,3 +686,31 @@ async fn debug_mode_changes_nothing_for_allowed_requests_and_off_by_default() {
     assert_eq!(response.headers()["access-control-allow-origin"], APP);
     assert!(response.into_body().collect().await.unwrap().to_bytes().is_empty());
 }
+
+/// Which rule let a request through is the decision's: a cross-site write without `Origin` to an
+/// exempt path is `Exempt` (with no origin to name), the same write elsewhere is refused.
+#[test]
+fn an_exempt_cross_site_write_without_origin_is_explained_as_exempt() {
+    let layer = listed().block_disallowed_origins(true).allow_cross_origin_posts_to(["/auth/callback"]);
+    let exempt = layer.explain(&request_to("POST", "/auth/callback", &[("sec-fetch-site", "cross-site")])).unwrap();
+    assert_eq!(exempt.verdict(), Verdict::Exempt, "{exempt}");
+    assert!(exempt.calls_inner_service() && exempt.refusal().is_none(), "{exempt}");
+    let elsewhere = layer.explain(&request("POST", &[("sec-fetch-site", "cross-site")])).unwrap();
+    assert_eq!(elsewhere.verdict(), Verdict::Refused, "{elsewhere}");
+    assert_eq!(elsewhere.status(), Some(StatusCode::FORBIDDEN));
+}
+
+/// "The request still runs" is said of a refused actual request only: a refused preflight
+/// handed to the inner service (passthrough) runs no write of the page's.
+#[test]
+fn only_a_refused_actual_request_is_said_to_still_run() {
+    const RUNS: &str = "the request still runs";
+    let actual = listed().explain(&request("POST", &[("origin", "https://evil.example")])).unwrap();
+    assert!(actual.to_string().contains(RUNS), "{actual}");
+    let passed = listed().preflight_passthrough(true).explain(&preflight("https://evil.example", "PUT", None)).unwrap();
+    assert_eq!((passed.verdict(), passed.kind()), (Verdict::Refused, RequestKind::Preflight));
+    assert!(passed.calls_inner_service());
+    assert!(!passed.to_string().contains(RUNS), "{passed}");
+    let allowed = listed().explain(&request("GET", &[("origin", APP)])).unwrap();
+    assert!(!allowed.to_string().contains(RUNS), "{allowed}");
+}
