@@ -46,9 +46,39 @@ pub(crate) struct Decision<'a> {
 }
 
 impl<'a> Decision<'a> {
+    /// A request that is not refused (now: an async check may refuse it later).
+    #[inline]
+    fn new(kind: RequestKind, action: Action<BoxedCheck>) -> Self {
+        Self { action, kind, reason: None, value: &[], same_origin: false, exempt: false }
+    }
+
     #[inline]
     fn now(kind: RequestKind, step: Step) -> Self {
-        Self { action: Action::Now(step), kind, reason: None, value: &[], same_origin: false, exempt: false }
+        Self::new(kind, Action::Now(step))
+    }
+
+    /// A refused request: what `refused` leads to (in debug mode, an answer the layer gives itself
+    /// is debug mode's, which lets the browser name the cause), and why.
+    #[inline]
+    fn refused(
+        policy: &Policy,
+        request: &impl RequestHead,
+        kind: RequestKind,
+        refused: Refused,
+        refusal: Refusal<'a>,
+    ) -> Self {
+        let step = match policy.debug && !refused.call {
+            true => debug_answer(policy, request, refused.preflight, refusal.reason),
+            false => refused.step(),
+        };
+        Self {
+            action: Action::Now(step),
+            kind,
+            reason: Some(refusal.reason),
+            value: refusal.value,
+            same_origin: !refused.report,
+            exempt: refused.exempt,
+        }
     }
 
     /// The refusal to report (trace, debug mode's log): not a same-origin request let through.
@@ -123,14 +153,7 @@ fn decide_cross_site_write<'a>(policy: &Policy, request: &impl RequestHead, site
     }
     let refused = Refused { call: false, preflight: false, report: true, upgrade: false, exempt: false };
     let refusal = refuse(Reason::CrossSiteWithoutOrigin, site.as_bytes());
-    Decision {
-        action: Action::Now(refused_step(policy, request, refused, refusal.reason)),
-        kind: RequestKind::NonCors,
-        reason: Some(refusal.reason),
-        value: refusal.value,
-        same_origin: false,
-        exempt: false,
-    }
+    Decision::refused(policy, request, RequestKind::NonCors, refused, refusal)
 }
 
 /// Under any origin every non-preflight answer is the same static grant, so a shared cache may
@@ -163,18 +186,14 @@ fn decide_actual<'a, const EXPLAIN: bool>(
     match verdict {
         Ok(OriginCheck::Allowed(grant)) => Decision::now(RequestKind::Actual, Step::Call(Grant::Actual(grant))),
         Ok(OriginCheck::Async(check)) => match request.parts() {
-            Some(parts) => Decision {
-                action: Action::Check {
+            Some(parts) => Decision::new(
+                RequestKind::Actual,
+                Action::Check {
                     check: check(origin.clone(), parts),
                     allowed: Step::Call(Grant::Actual(OriginGrant::Echo(origin.clone()))),
                     refused: refused_actual::<EXPLAIN>(policy, request, Some(origin)),
                 },
-                kind: RequestKind::Actual,
-                reason: None,
-                value: &[],
-                same_origin: false,
-                exempt: false,
-            },
+            ),
             None => {
                 let refusal = refuse(Reason::OriginNotAllowed, origin.as_bytes());
                 refused_actual_decision::<EXPLAIN>(policy, request, Some(origin), refusal)
@@ -195,14 +214,7 @@ fn refused_actual_decision<'a, const EXPLAIN: bool>(
     if refused.upgrade {
         refusal.reason = Reason::WebSocketOriginNotAllowed;
     }
-    Decision {
-        action: Action::Now(refused_step(policy, request, refused, refusal.reason)),
-        kind: RequestKind::Actual,
-        reason: Some(refusal.reason),
-        value: refusal.value,
-        same_origin: !refused.report,
-        exempt: refused.exempt,
-    }
+    Decision::refused(policy, request, RequestKind::Actual, refused, refusal)
 }
 
 /// What happens to an actual request whose origin is refused. A same-origin request (browsers send `Origin` on same-origin `POST`s too) is
@@ -223,16 +235,6 @@ fn refused_actual<const EXPLAIN: bool>(
     let same_origin = ask && is_same_origin(request, origin);
     let exempt = block && !same_origin && exempt_from_blocking(policy, request);
     Refused { call: !block || same_origin || exempt, preflight: false, report: !same_origin, upgrade, exempt }
-}
-
-/// What to do with a refused request: in debug mode, an answer the layer gives itself is debug
-/// mode's, which lets the browser name the cause.
-#[inline]
-fn refused_step(policy: &Policy, request: &impl RequestHead, refused: Refused, reason: Reason) -> Step {
-    match policy.debug && !refused.call {
-        true => debug_answer(policy, request, refused.preflight, reason),
-        false => refused.step(),
-    }
 }
 
 fn refused_preflight(policy: &Policy) -> Refused {
@@ -272,13 +274,8 @@ fn decide_preflight<'a>(
     one_origin: bool,
     request_method: GetAll<'a, HeaderValue>,
 ) -> Decision<'a> {
-    let refused = |refusal: Refusal<'a>| Decision {
-        action: Action::Now(refused_step(policy, request, refused_preflight(policy), refusal.reason)),
-        kind: RequestKind::Preflight,
-        reason: Some(refusal.reason),
-        value: refusal.value,
-        same_origin: false,
-        exempt: false,
+    let refused = |refusal: Refusal<'a>| {
+        Decision::refused(policy, request, RequestKind::Preflight, refused_preflight(policy), refusal)
     };
     if !one_origin {
         return refused(refuse(Reason::InvalidOrigin, origin.as_bytes()));
@@ -319,14 +316,10 @@ fn decide_preflight<'a>(
     };
     match check {
         None => Decision::now(RequestKind::Preflight, granted),
-        Some(check) => Decision {
-            action: Action::Check { check, allowed: granted, refused: refused_preflight(policy) },
-            kind: RequestKind::Preflight,
-            reason: None,
-            value: &[],
-            same_origin: false,
-            exempt: false,
-        },
+        Some(check) => Decision::new(
+            RequestKind::Preflight,
+            Action::Check { check, allowed: granted, refused: refused_preflight(policy) },
+        ),
     }
 }
 
