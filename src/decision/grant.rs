@@ -1,19 +1,82 @@
 //! What the decision core hands to the service: the action to take and the grant to write.
 //!
-//! A leaf: these types depend on nothing else in the crate, so the decision, the response
-//! writers and the service can all use them without importing each other.
+//! Besides joining a granted list of request headers (the policy stage's parser), these types
+//! depend on nothing else in the crate, so the decision, the response writers and the service
+//! can all use them without importing each other.
 
 use bytes::Bytes;
-use http::HeaderValue;
+use http::header::ACCESS_CONTROL_REQUEST_HEADERS;
+use http::{HeaderMap, HeaderValue};
+
+use crate::policy::request_headers;
 
 /// What the service does with one request. Built by [`decide`](crate::decision::decide::decide), the one
 /// place where a request's kind, its origin's verdict and the options meet.
-pub(crate) enum Action<C> {
+///
+/// As decided, a granted preflight's values are borrowed from the request and the policy
+/// ([`Decided`]), which keeps every request's action small enough to be moved without a call to
+/// `memcpy`; [`Action::into_owned`] clones them where the request moves on.
+pub(crate) enum Action<C, P = PreflightGrant> {
     /// Settled without waiting.
-    Now(Step),
+    Now(Step<P>),
     /// An async origin check must resolve first; then one of the two steps is taken. Both are
     /// decided up front, so the future only picks one.
-    Check { check: C, allowed: Step, refused: Refused },
+    Check { check: C, allowed: Step<P>, refused: Refused },
+}
+
+/// The action as [`decide`](crate::decision::decide::decide) returns it, borrowing from the
+/// request and the policy.
+pub(crate) type Decided<'a, C> = Action<C, DecidedPreflight<'a>>;
+
+/// A granted preflight as decided, borrowing from the request and the policy.
+pub(crate) type DecidedPreflight<'a> = PreflightGrant<&'a HeaderValue, RequestedHeaders<'a>>;
+
+impl<C, V: GrantValue, H: GrantValue> Action<C, PreflightGrant<V, H>> {
+    /// The action with its values cloned out of the request, to outlive it.
+    pub(crate) fn into_owned(self) -> Action<C> {
+        match self {
+            Self::Now(step) => Action::Now(step.into_owned()),
+            Self::Check { check, allowed, refused } => Action::Check { check, allowed: allowed.into_owned(), refused },
+        }
+    }
+}
+
+/// A header value of a grant, owned or borrowed from the request or the policy; cloned only when
+/// it is written.
+pub(crate) trait GrantValue {
+    fn into_value(self) -> HeaderValue;
+}
+
+impl GrantValue for HeaderValue {
+    #[inline]
+    fn into_value(self) -> HeaderValue {
+        self
+    }
+}
+
+impl GrantValue for &HeaderValue {
+    #[inline]
+    fn into_value(self) -> HeaderValue {
+        self.clone()
+    }
+}
+
+/// The granted `Access-Control-Request-Headers`, as the request sent them.
+#[derive(Debug, Clone)]
+pub(crate) enum RequestedHeaders<'a> {
+    /// One value to send as it is: the request's one line, or the policy's `*`.
+    Value(&'a HeaderValue),
+    /// Several lines of the request's headers, joined into one value when written.
+    Joined(&'a HeaderMap),
+}
+
+impl GrantValue for RequestedHeaders<'_> {
+    fn into_value(self) -> HeaderValue {
+        match self {
+            Self::Value(value) => value.clone(),
+            Self::Joined(headers) => request_headers::join(headers.get_all(ACCESS_CONTROL_REQUEST_HEADERS)),
+        }
+    }
 }
 
 /// How the Fetch Standard classifies a request (`#http-requests`).
@@ -44,7 +107,7 @@ pub(crate) struct Refused {
 }
 
 impl Refused {
-    pub(crate) fn step(self) -> Step {
+    pub(crate) fn step<P>(self) -> Step<P> {
         let preflight = self.preflight;
         match self.call {
             true => Step::Call(self.grant()),
@@ -70,15 +133,26 @@ impl Refused {
 /// One settled step: call the inner service and write a grant into its response, or answer
 /// without calling it.
 #[derive(Debug, Clone)]
-pub(crate) enum Step {
+pub(crate) enum Step<P = PreflightGrant> {
     /// Call the inner service; write this into its response.
     Call(Grant),
     /// Call the inner service with a granted preflight (passthrough); write the preflight grant
     /// into its response. Apart from [`Grant`] so that every other request moves a small grant
     /// (a 128-byte one cost 60 to 90 instructions a request, measured with callgrind).
-    Passthrough(PreflightGrant),
+    Passthrough(P),
     /// Answer without calling the inner service: a granted preflight, or a 403.
-    Answer(Answer),
+    Answer(Answer<P>),
+}
+
+impl<V: GrantValue, H: GrantValue> Step<PreflightGrant<V, H>> {
+    /// The step with its values cloned out of the request, to outlive it.
+    pub(crate) fn into_owned(self) -> Step {
+        match self {
+            Self::Call(grant) => Step::Call(grant),
+            Self::Passthrough(grant) => Step::Passthrough(grant.into_owned()),
+            Self::Answer(answer) => Step::Answer(answer.into_owned()),
+        }
+    }
 }
 
 /// What the layer writes into the inner service's response.
@@ -95,13 +169,23 @@ pub(crate) enum Grant {
 
 /// An answer the layer gives by itself.
 #[derive(Debug, Clone)]
-pub(crate) enum Answer {
+pub(crate) enum Answer<P = PreflightGrant> {
     /// A granted preflight: the configured 2xx with its grant.
-    Preflight(PreflightGrant),
+    Preflight(P),
     /// A refused preflight, or a blocked actual request: 403 and `Vary`, nothing else.
     Forbidden { preflight: bool },
     /// Debug mode's answer to a refusal: boxed, as it is rare and large.
     Explained(Box<Explained>),
+}
+
+impl<V: GrantValue, H: GrantValue> Answer<PreflightGrant<V, H>> {
+    fn into_owned(self) -> Answer {
+        match self {
+            Self::Preflight(grant) => Answer::Preflight(grant.into_owned()),
+            Self::Forbidden { preflight } => Answer::Forbidden { preflight },
+            Self::Explained(explained) => Answer::Explained(explained),
+        }
+    }
 }
 
 /// Debug mode's answer to a refusal, whose body is the explanation.
@@ -124,22 +208,46 @@ pub(crate) struct Explained {
 
 /// The value of `Access-Control-Allow-Origin`.
 #[derive(Clone, Debug)]
-pub(crate) enum OriginGrant {
+pub(crate) enum OriginGrant<V = HeaderValue> {
     /// `*`.
     Any,
     /// The request's own `Origin`, byte for byte.
-    Echo(HeaderValue),
+    Echo(V),
 }
 
-/// The grant headers of a successful preflight, each computed from the request.
+impl<V: GrantValue> OriginGrant<V> {
+    /// The grant with its value cloned out of the request.
+    #[inline]
+    pub(crate) fn into_owned(self) -> OriginGrant {
+        match self {
+            Self::Any => OriginGrant::Any,
+            Self::Echo(value) => OriginGrant::Echo(value.into_value()),
+        }
+    }
+}
+
+/// The grant headers of a successful preflight, each computed from the request: owned, or as
+/// decided, borrowed (`V` = `&HeaderValue`, `H` = [`RequestedHeaders`]).
 #[derive(Debug, Clone)]
-pub(crate) struct PreflightGrant {
-    pub(crate) origin: OriginGrant,
+pub(crate) struct PreflightGrant<V = HeaderValue, H = HeaderValue> {
+    pub(crate) origin: OriginGrant<V>,
     /// The requested method, unless it is safelisted.
-    pub(crate) method: Option<HeaderValue>,
+    pub(crate) method: Option<V>,
     /// The requested header names, or `*` where that is safe.
-    pub(crate) headers: Option<HeaderValue>,
+    pub(crate) headers: Option<H>,
     pub(crate) private_network: bool,
+}
+
+impl<V: GrantValue, H: GrantValue> PreflightGrant<V, H> {
+    /// The grant with its values cloned out of the request and the policy.
+    pub(crate) fn into_owned(self) -> PreflightGrant {
+        PreflightGrant {
+            origin: self.origin.into_owned(),
+            method: self.method.map(GrantValue::into_value),
+            headers: self.headers.map(GrantValue::into_value),
+            private_network: self.private_network,
+        }
+    }
 }
 
 /// Why a CORS request was refused, with the offending bytes borrowed from the request.

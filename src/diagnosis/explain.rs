@@ -296,7 +296,7 @@ pub(crate) fn describe(compiled: &Compiled, request: &impl RequestHead, decision
         Action::Check { allowed, .. } => (allowed.clone(), true),
     };
     let mut out = HeaderMap::new();
-    let (calls_inner, status) = carry_out(compiled, step, &mut out);
+    let (calls_inner, status) = carry_out(compiled, step.into_owned(), &mut out);
     let verdict = match (decision.kind, &refusal) {
         _ if awaits_check => Verdict::AwaitsAsyncCheck,
         // Let through by an exempt path: a refused origin's request, or a cross-site write

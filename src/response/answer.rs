@@ -7,12 +7,16 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
-use crate::decision::grant::{Answer, Explained, OriginGrant, PreflightGrant};
+use crate::decision::grant::{Answer, Explained, GrantValue, OriginGrant, PreflightGrant};
 use crate::policy::rules::{Policy, VaryList};
 use crate::response::write::{allow_origin_value, preflight_grant_headers};
 
 /// The layer's answer, with no body yet: the service gives it the empty body of its type.
-pub(crate) fn answer(policy: &Policy, templates: &PreflightTemplates, answer: Answer) -> Response<()> {
+pub(crate) fn answer<V: GrantValue, H: GrantValue>(
+    policy: &Policy,
+    templates: &PreflightTemplates,
+    answer: Answer<PreflightGrant<V, H>>,
+) -> Response<()> {
     match answer {
         Answer::Preflight(grant) => preflight(templates, grant),
         Answer::Forbidden { preflight: true } => forbidden(&policy.preflight_vary),
@@ -45,7 +49,10 @@ fn explained_answer(policy: &Policy, explained: Explained) -> Response<()> {
 }
 
 /// The layer's own answer to a preflight: 204 (or the configured 2xx) and the grant, no body.
-fn preflight(templates: &PreflightTemplates, grant: PreflightGrant) -> Response<()> {
+fn preflight<V: GrantValue, H: GrantValue>(
+    templates: &PreflightTemplates,
+    grant: PreflightGrant<V, H>,
+) -> Response<()> {
     let template = templates.for_grant(&grant);
     // The whole response is cloned, status included: a new `Response` given the clone of a
     // header map drops the empty map it came with (about 70 instructions, callgrind).
@@ -65,10 +72,10 @@ fn preflight(templates: &PreflightTemplates, grant: PreflightGrant) -> Response<
     };
     fill(origin_step, allow_origin_value(grant.origin));
     if let Some(method) = grant.method {
-        fill(method_step, method);
+        fill(method_step, method.into_value());
     }
     if let Some(headers) = grant.headers {
-        fill(headers_step, headers);
+        fill(headers_step, headers.into_value());
     }
     response
 }
@@ -124,7 +131,7 @@ impl PreflightTemplates {
         }))
     }
 
-    fn for_grant(&self, grant: &PreflightGrant) -> &Template {
+    fn for_grant<V, H>(&self, grant: &PreflightGrant<V, H>) -> &Template {
         let shape = usize::from(grant.method.is_some())
             | usize::from(grant.headers.is_some()) << 1
             | usize::from(grant.private_network) << 2;

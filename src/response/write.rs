@@ -12,7 +12,7 @@ use http::header::{
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::config::header_list::{is_forbidden_response_header, is_safelisted_response_header};
-use crate::decision::grant::{Grant, OriginGrant, PreflightGrant};
+use crate::decision::grant::{Grant, GrantValue, OriginGrant, PreflightGrant};
 use crate::policy::rules::{ExposeRule, Policy, VaryList, ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK};
 use crate::words::{word, ONES};
 
@@ -149,10 +149,10 @@ fn insert_origin_and_credentials(
     Replaced::from_previous(previous)
 }
 
-pub(crate) fn allow_origin_value(origin: OriginGrant) -> HeaderValue {
+pub(crate) fn allow_origin_value<V: GrantValue>(origin: OriginGrant<V>) -> HeaderValue {
     match origin {
         OriginGrant::Any => STAR,
-        OriginGrant::Echo(value) => value,
+        OriginGrant::Echo(value) => value.into_value(),
     }
 }
 
