@@ -12,22 +12,26 @@
 //! Read only for a request whose origin is refused, so that no other request pays for it.
 
 use http::header::{SEC_WEBSOCKET_VERSION, UPGRADE};
-use http::Method;
+use http::{HeaderName, Method};
 
 use crate::decision::head::RequestHead;
 
-/// Whether `request` opens a WebSocket.
-#[inline]
+/// Whether `request` opens a WebSocket. Out of line, so that what asks it stays small enough
+/// to be inlined.
+#[inline(never)]
 pub(crate) fn is_websocket_handshake(request: &impl RequestHead) -> bool {
     let headers = request.headers();
     match *request.method() {
         // One lookup: the request line's `Upgrade`, a list of protocols (RFC 9110, section 7.8)
         // in any case; axum reads its first line too.
-        Method::GET => headers.get(UPGRADE).is_some_and(|line| names_websocket(line.as_bytes())),
+        Method::GET => headers.get(&UPGRADE_NAME).is_some_and(|line| names_websocket(line.as_bytes())),
         Method::CONNECT => headers.contains_key(SEC_WEBSOCKET_VERSION),
         _ => false,
     }
 }
+
+/// `Upgrade`, as a static: looking up the `const` builds a temporary each time.
+static UPGRADE_NAME: HeaderName = UPGRADE;
 
 /// Whether a list of protocols holds `websocket`. Out of line: only handshakes get here.
 #[inline(never)]
