@@ -538,3 +538,40 @@ async fn no_origin_refuses_every_cors_request() {
     let out = send(&with_null, &Inner::ok(), request("GET", &[("origin", "null")])).await;
     assert_eq!(out.header("access-control-allow-origin"), Some("null"));
 }
+
+/// The WebSocket guard reads `Upgrade` where a handshake can carry it: HTTP/1.1, and older
+/// versions, which axum's `WebSocketUpgrade` reads the same way. Over HTTP/2 a `GET` with
+/// `Upgrade` is malformed (RFC 9113, section 8.2.2) and a WebSocket opens with `CONNECT`: such a
+/// `GET` is any refused origin's request, which reaches the inner service without a grant.
+#[tokio::test]
+async fn the_websocket_guard_reads_upgrade_where_http_carries_it() {
+    use http::Version;
+    let layer = CorsLayer::new().allow_origins([ORIGIN]);
+    let handshake = |version| {
+        let mut request = request(
+            "GET",
+            &[
+                ("origin", "https://evil.example"),
+                ("upgrade", "websocket"),
+                ("connection", "upgrade"),
+                ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                ("sec-websocket-version", "13"),
+            ],
+        );
+        *request.version_mut() = version;
+        request
+    };
+    for version in [Version::HTTP_09, Version::HTTP_10, Version::HTTP_11] {
+        let out = send(&layer, &Inner::ok(), handshake(version)).await;
+        assert_eq!(out.status, StatusCode::FORBIDDEN, "{version:?}");
+        assert!(!out.inner_called, "{version:?}");
+        assert!(out.no_grant(), "{version:?}");
+    }
+    for version in [Version::HTTP_2, Version::HTTP_3] {
+        let out = send(&layer, &Inner::ok(), handshake(version)).await;
+        assert_eq!(out.status, StatusCode::OK, "{version:?}");
+        assert_eq!(out.calls, 1, "{version:?}");
+        assert!(out.no_grant(), "{version:?}");
+        assert_eq!(out.header("vary"), Some("origin"), "{version:?}");
+    }
+}

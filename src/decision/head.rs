@@ -2,12 +2,13 @@
 //! apart: moving a request into `Parts` and back costs more than most of the decision.
 
 use http::request::Parts;
-use http::{HeaderMap, Method, Request, Uri};
+use http::{HeaderMap, Method, Request, Uri, Version};
 
 /// The parts of a request the decision reads.
 pub(crate) trait RequestHead {
     fn method(&self) -> &Method;
     fn uri(&self) -> &Uri;
+    fn version(&self) -> Version;
     fn headers(&self) -> &HeaderMap;
     /// The head as `Parts`, which user callbacks receive. A whole `Request` has none: the
     /// service hands policies with callbacks ([`Policy::needs_parts`](crate::policy::rules::Policy))
@@ -22,6 +23,10 @@ impl RequestHead for Parts {
 
     fn uri(&self) -> &Uri {
         &self.uri
+    }
+
+    fn version(&self) -> Version {
+        self.version
     }
 
     fn headers(&self) -> &HeaderMap {
@@ -40,6 +45,10 @@ impl<B> RequestHead for Request<B> {
 
     fn uri(&self) -> &Uri {
         self.uri()
+    }
+
+    fn version(&self) -> Version {
+        self.version()
     }
 
     fn headers(&self) -> &HeaderMap {

@@ -1,6 +1,9 @@
 //! Whether a request is a WebSocket handshake, in either of the two forms axum 0.8 serves.
 //!
-//! - HTTP/1.1 (RFC 6455, section 4.1): `GET` with `Upgrade: websocket`.
+//! - HTTP/1.1 (RFC 6455, section 4.1): `GET` with `Upgrade: websocket`. axum reads a `GET` of
+//!   an older version the same way, so those are guarded too; in HTTP/2 and HTTP/3 a `GET`
+//!   cannot carry `Upgrade` (a connection-specific header: RFC 9113, section 8.2.2), so theirs
+//!   are not even looked at.
 //! - HTTP/2 (RFC 8441, section 4): an extended `CONNECT` whose `:protocol` pseudo-header is
 //!   `websocket`. The `http` crate has no field for `:protocol`: hyper hands it over as a request
 //!   extension of its own type, which this crate cannot name without depending on hyper. What
@@ -12,7 +15,7 @@
 //! Read only for a request whose origin is refused, so that no other request pays for it.
 
 use http::header::{SEC_WEBSOCKET_VERSION, UPGRADE};
-use http::{HeaderName, Method};
+use http::{HeaderName, Method, Version};
 
 use crate::decision::head::RequestHead;
 
@@ -24,7 +27,9 @@ pub(crate) fn is_websocket_handshake(request: &impl RequestHead) -> bool {
     match *request.method() {
         // One lookup: the request line's `Upgrade`, a list of protocols (RFC 9110, section 7.8)
         // in any case; axum reads its first line too.
-        Method::GET => headers.get(&UPGRADE_NAME).is_some_and(|line| names_websocket(line.as_bytes())),
+        Method::GET if request.version() <= Version::HTTP_11 => {
+            headers.get(&UPGRADE_NAME).is_some_and(|line| names_websocket(line.as_bytes()))
+        }
         Method::CONNECT => headers.contains_key(SEC_WEBSOCKET_VERSION),
         _ => false,
     }

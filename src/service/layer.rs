@@ -331,11 +331,14 @@ impl CorsLayer {
     /// Answers a WebSocket handshake from an origin the policy refuses with 403, without calling
     /// the inner service, whether or not [blocking](Self::block_disallowed_origins) is on: **on
     /// by default**. Both forms axum serves are guarded: HTTP/1.1 `GET` with `Upgrade: websocket`
-    /// and HTTP/2's extended `CONNECT` (RFC 8441). A browser opens a WebSocket to any origin,
+    /// (and a `GET` of an older version, which axum reads the same way) and HTTP/2's extended
+    /// `CONNECT` (RFC 8441). A browser opens a WebSocket to any origin,
     /// with its cookies, without a preflight, and reads every message: RFC 6455 (section 10.2)
     /// asks servers to check the handshake's `Origin`. Same-origin handshakes, allowed origins
     /// and clients that send no `Origin` pass. Allowed and non-CORS requests pay nothing for it;
-    /// a refused origin's `GET` pays one header lookup (`Upgrade`), and no allocation.
+    /// a refused origin's HTTP/1.x `GET` pays one header lookup (`Upgrade`), and no allocation;
+    /// over HTTP/2 and HTTP/3, where a `GET` carries no `Upgrade` (RFC 9113, section 8.2.2), not
+    /// even that.
     ///
     /// `false` lets refused origins' handshakes reach the inner service (when blocking is off),
     /// for a WebSocket endpoint that checks `Origin` itself.
