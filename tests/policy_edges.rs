@@ -546,6 +546,7 @@ async fn no_origin_refuses_every_cors_request() {
 #[tokio::test]
 async fn the_websocket_guard_reads_upgrade_where_http_carries_it() {
     use http::Version;
+    use tower_cors::RefusalReason;
     let layer = CorsLayer::new().allow_origins([ORIGIN]);
     let handshake = |version| {
         let mut request = request(
@@ -566,6 +567,10 @@ async fn the_websocket_guard_reads_upgrade_where_http_carries_it() {
         assert_eq!(out.status, StatusCode::FORBIDDEN, "{version:?}");
         assert!(!out.inner_called, "{version:?}");
         assert!(out.no_grant(), "{version:?}");
+        // `explain` reads the request's head as `Parts`, the service the request itself.
+        let explained = layer.explain(&handshake(version)).unwrap();
+        assert_eq!(explained.refusal().unwrap().reason(), RefusalReason::WebSocketOriginNotAllowed, "{version:?}");
+        assert!(!explained.calls_inner_service(), "{version:?}");
     }
     for version in [Version::HTTP_2, Version::HTTP_3] {
         let out = send(&layer, &Inner::ok(), handshake(version)).await;
@@ -573,5 +578,8 @@ async fn the_websocket_guard_reads_upgrade_where_http_carries_it() {
         assert_eq!(out.calls, 1, "{version:?}");
         assert!(out.no_grant(), "{version:?}");
         assert_eq!(out.header("vary"), Some("origin"), "{version:?}");
+        let explained = layer.explain(&handshake(version)).unwrap();
+        assert_eq!(explained.refusal().unwrap().reason(), RefusalReason::OriginNotAllowed, "{version:?}");
+        assert!(explained.calls_inner_service(), "{version:?}");
     }
 }
