@@ -31,9 +31,11 @@ pub(crate) struct Decision<'a> {
     pub(crate) kind: RequestKind,
     /// Why the request was refused, whenever it is refused now: its origin, method or headers
     /// (a same-origin request let through included); see [`Decision::refusal`]. A refusal by an
-    /// async check is known only later, by the response future. Kept as two plain fields rather
-    /// than an `Option<Refusal>`, so that the decision packs into the size it had before its
-    /// facts were added: each byte past it cost every request another copy (callgrind).
+    /// async check is known only later, by the response future. Where nothing reads the reason
+    /// (a service without `tracing` or debug mode), a listed policy's miss is `OriginNotAllowed`
+    /// even if the value is malformed: the answer is the same, and the byte check is skipped.
+    /// Kept as two plain fields rather than an `Option<Refusal>`, so that the decision stays
+    /// small: past 128 bytes every request pays for a `memcpy` of it (callgrind).
     reason: Option<Reason>,
     /// The offending request bytes, when `reason` is set.
     value: &'a [u8],
