@@ -186,6 +186,25 @@ async fn blocking_compares_scheme_and_authority(layer: CorsLayer) {
         assert_eq!(out.inner_called, same, "{origin} with Host {host}");
         assert_eq!(out.status, if same { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{origin} with Host {host}");
     }
+    // A URI with an authority but no scheme (authority form: `CONNECT`'s target) names where a
+    // tunnel goes, not the server: `Host` decides, as for a path.
+    for (uri, host, same) in [
+        ("app.example.com:443", "app.example.com", true),
+        ("evil.example:443", "app.example.com", true),
+        ("app.example.com:443", "other.example.com", false),
+        ("-items", "app.example.com", true),
+    ] {
+        let req = http::Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("origin", "https://app.example.com")
+            .header("host", host)
+            .body(support::Body::default())
+            .unwrap();
+        let out = send(&layer, &Inner::ok(), req).await;
+        assert_eq!(out.inner_called, same, "{uri} with Host {host}");
+        assert_eq!(out.status, if same { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{uri} with Host {host}");
+    }
     // `Sec-Fetch-Site` decides when present, whatever the URI says.
     let with_site = |uri: &str, site: &str| {
         http::Request::builder()

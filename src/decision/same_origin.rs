@@ -44,15 +44,17 @@ pub(crate) fn is_same_origin(request: &impl RequestHead, origin: Option<&HeaderV
         return false;
     };
     let uri = request.uri();
-    let (host, port) = match uri.authority() {
-        Some(authority) => {
-            // The URI names the server's origin whole: compared exactly, scheme included.
-            if uri.scheme().is_some_and(|scheme| scheme.as_str().as_bytes() != origin_scheme) {
+    let (host, port) = match (uri.scheme(), uri.authority()) {
+        // An absolute URI names the server's origin whole: compared exactly, scheme included.
+        (Some(scheme), Some(authority)) => {
+            if scheme.as_str().as_bytes() != origin_scheme {
                 return false;
             }
             (authority.host().as_bytes(), authority.port_u16())
         }
-        None => match one_host(request) {
+        // Otherwise `Host` names it. An authority alone (`CONNECT`'s target, RFC 9112, section
+        // 3.2.3) is where a tunnel goes, not the server's origin.
+        _ => match one_host(request) {
             Some(host_and_port) => host_and_port,
             None => return false,
         },
