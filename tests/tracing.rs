@@ -183,6 +183,10 @@ async fn invalid_origins_log_invalid_origin() {
     // Empty.
     send(&layer(), &inner, request("GET", &[("origin", "")])).await;
     assert_eq!(capture.take(), [refusal("invalid_origin", "", false)]);
+
+    // A preflight's origin is worded the same: malformed, not merely unlisted.
+    send(&layer(), &inner, preflight("https://café.example", "PUT", None)).await;
+    assert_eq!(capture.take(), [refusal("invalid_origin", r"https://caf\xc3\xa9.example", false)]);
 }
 
 #[tokio::test]
