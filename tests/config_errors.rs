@@ -420,3 +420,18 @@ fn debug_is_the_sentence_that_main_prints() {
     assert!(pretty.starts_with("ConfigError {\n    problems: [\n        InvalidOrigin {"), "{pretty}");
     assert!(pretty.contains("ForbiddenMethod"), "{pretty}");
 }
+
+/// An exempt path must be one a request line can carry: a `/` first, and visible ASCII without
+/// `?` or `#` after it. Either rule alone lets a path through that no request can match.
+#[test]
+fn exempt_paths_must_be_paths_a_request_carries() {
+    for path in ["auth/callback", "/auth/call back", "/auth?x=1", "/auth#top", ""] {
+        let layer = CorsLayer::new().allow_origins(["https://app.example.com"]).allow_cross_origin_posts_to([path]);
+        let (problem, message) = only_problem(layer);
+        assert!(matches!(&problem, ConfigProblem::InvalidExemptPath { path: got, .. } if got == path), "{problem:?}");
+        assert!(message.contains("can never equal a request's path"), "{message}");
+    }
+    let fine =
+        CorsLayer::new().allow_origins(["https://app.example.com"]).allow_cross_origin_posts_to(["/auth/callback"]);
+    assert!(fine.validate().is_ok());
+}
