@@ -602,3 +602,48 @@ async fn the_websocket_guard_reads_upgrade_where_http_carries_it() {
         assert!(explained.calls_inner_service(), "{version:?}");
     }
 }
+
+/// Requested headers split over two lines are granted joined into one value on every path that
+/// grants a preflight: the layer's own answer (decided on the request, or on its `Parts` for a
+/// predicate), after an async check, and written into the inner service's answer (passthrough),
+/// each deciding before the request moves on. `explain` says the same.
+#[tokio::test]
+async fn split_request_headers_are_granted_joined_on_every_path() {
+    use http::header::CONTENT_TYPE;
+    use http::HeaderName;
+    let allowed = |origin: AllowOrigin| {
+        CorsLayer::new()
+            .allow_origin(origin)
+            .allow_methods([Method::PUT])
+            .allow_headers([CONTENT_TYPE, HeaderName::from_static("x-custom")])
+    };
+    let split = || {
+        preflight(
+            "PUT",
+            &[("access-control-request-headers", "content-type"), ("access-control-request-headers", " X-Custom")],
+        )
+    };
+    let layers = [
+        ("list", allowed(AllowOrigin::list([ORIGIN])), 0),
+        ("predicate", allowed(AllowOrigin::predicate(|origin, _| origin == ORIGIN)), 0),
+        ("async predicate", allowed(AllowOrigin::async_predicate(|origin, _| async move { origin == ORIGIN })), 0),
+        ("list, passthrough", allowed(AllowOrigin::list([ORIGIN])).preflight_passthrough(true), 1),
+        (
+            "async predicate, passthrough",
+            allowed(AllowOrigin::async_predicate(|origin, _| async move { origin == ORIGIN }))
+                .preflight_passthrough(true),
+            1,
+        ),
+    ];
+    for (case, layer, calls) in layers {
+        let out = send(&layer, &Inner::ok(), split()).await;
+        assert_eq!(out.status, if calls == 0 { StatusCode::NO_CONTENT } else { StatusCode::OK }, "{case}");
+        assert_eq!(out.calls, calls, "{case}");
+        assert_eq!(out.header("access-control-allow-headers"), Some("content-type,x-custom"), "{case}");
+        assert_eq!(out.header("access-control-allow-origin"), Some(ORIGIN), "{case}");
+        assert_eq!(out.header("access-control-allow-methods"), Some("PUT"), "{case}");
+        let explained = layer.explain(&split()).unwrap();
+        let granted = explained.headers().get("access-control-allow-headers").map(|v| v.to_str().unwrap());
+        assert_eq!(granted, Some("content-type,x-custom"), "{case}");
+    }
+}
